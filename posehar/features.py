@@ -1,0 +1,181 @@
+"""Per-frame features of a KeypointSequence, invariant to where the person stands and how big they are.
+
+Choices (and why):
+
+* **Aspect.** MediaPipe x and y are fractions of image width and height; x is multiplied
+  by width/height so that distances are isotropic. When the frame size is unknown (keypoint
+  files recorded without it) a 4:3 webcam frame is assumed.
+* **Body.** Centred on the mid-shoulder point (upper-body webcam recordings often have the
+  hips out of view; shoulders are the most reliably detected pair) and divided by the
+  sequence's median shoulder width, falling back to half the shoulder-hip distance when
+  the person is side-on. One scale per sequence, not per frame, so real motion towards
+  the camera is not normalised away. MediaPipe's per-joint visibility is kept as a feature
+  so the model can ignore off-screen joints; MediaPipe's body z is left out (noisy).
+* **Hands.** Each hand is expressed relative to its own wrist and divided by its palm
+  length (wrist to middle-finger knuckle), giving hand shape independent of position;
+  the wrist's position relative to the body (in body units) carries where the hand is.
+  A presence flag per hand; absent hands are all zeros.
+* **Velocity.** Frame-to-frame differences of the normalised body joints and wrist
+  positions (after resampling to the model's frame rate, so speed means the same thing).
+* **Missing frames.** Frames with no body are zeros; the returned mask says which frames
+  are real, and the encoder pools only over those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .errors import KeypointFormatError
+from .layouts import get_layout
+from .sequence import KeypointSequence
+
+_DEFAULT_ASPECT = 4.0 / 3.0
+_CLIP = 8.0
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """What goes into the per-frame feature vector."""
+
+    layout: str = "mediapipe_pose"
+    hands: bool = True
+    velocity: bool = True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def dim(self) -> int:
+        lay = get_layout(self.layout)
+        coords = 2 if lay.channels == 4 else 3
+        body = lay.num_joints * coords + (lay.num_joints if lay.channels == 4 else 0)
+        hands = 2 * (21 * 3 + 2 + 1) if self.hands else 0
+        vel = lay.num_joints * coords + (4 if self.hands else 0) if self.velocity else 0
+        return body + hands + vel
+
+
+def _aspect(seq: KeypointSequence) -> float:
+    w, h = seq.frame_size
+    return w / h if w > 0 and h > 0 else _DEFAULT_ASPECT
+
+
+def _fill_missing(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Carry the nearest detected frame's value into frames where nothing was detected."""
+    if present.all() or not present.any():
+        return values
+    idx = np.where(present, np.arange(len(present)), -1)
+    idx = np.maximum.accumulate(idx)
+    first = int(np.argmax(present))
+    idx[idx < 0] = first
+    return values[idx]
+
+
+def body_frame(seq: KeypointSequence) -> tuple[np.ndarray, np.ndarray, float]:
+    """Body coordinates (T, J, D) in isotropic units, per-frame centre (T, D) and the sequence scale."""
+    lay = get_layout(seq.layout)
+    if lay.channels == 4:
+        coords = seq.pose[..., :2].copy()
+        coords[..., 0] *= _aspect(seq)
+    else:
+        coords = seq.pose.copy()
+    present = seq.pose_present
+    ls, rs = lay.shoulders
+    lh, rh = lay.hips
+    centre = (coords[:, ls] + coords[:, rs]) / 2
+    hip_centre = (coords[:, lh] + coords[:, rh]) / 2
+    shoulder_w = np.linalg.norm(coords[:, ls] - coords[:, rs], axis=-1)
+    torso = np.linalg.norm(centre - hip_centre, axis=-1)
+    scale = 0.0
+    if present.any():
+        scale = float(np.median(np.maximum(shoulder_w[present], 0.5 * torso[present])))
+    if not np.isfinite(scale) or scale < 1e-4:
+        scale = 1.0
+    return coords, _fill_missing(centre, present), scale
+
+
+def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Return (features (T, config.dim()) float32, mask (T,) bool of frames with a body)."""
+    if seq.layout != config.layout:
+        raise KeypointFormatError(
+            f"this model was trained on {config.layout!r} keypoints but the sequence is "
+            f"{seq.layout!r}; use a model trained on that layout"
+        )
+    lay = get_layout(seq.layout)
+    t = len(seq)
+    present = seq.pose_present
+    coords, centre, scale = body_frame(seq)
+    body = (coords - centre[:, None, :]) / scale
+    body[~present] = 0.0
+    parts = [body.reshape(t, -1)]
+    if lay.channels == 4:
+        parts.append(np.where(present[:, None], seq.pose[..., 3], 0.0))
+    wrists = []
+    if config.hands:
+        aspect = _aspect(seq)
+        for hand, hp in ((seq.left_hand, seq.left_present), (seq.right_hand, seq.right_present)):
+            if hand is None:
+                parts += [np.zeros((t, 63), np.float32), np.zeros((t, 2), np.float32), np.zeros((t, 1), np.float32)]
+                wrists.append(np.zeros((t, 2), np.float32))
+                continue
+            h = hand.copy()
+            h[..., 0] *= aspect
+            rel = h - h[:, :1, :]
+            palm = np.linalg.norm(rel[:, 9, :2], axis=-1)
+            palm = np.where(palm > 1e-4, palm, 1.0)
+            shape = rel / palm[:, None, None]
+            wrist = (h[:, 0, :2] - centre[:, :2]) / scale
+            ok = hp & present if lay.channels == 4 else hp
+            shape[~ok] = 0.0
+            wrist[~ok] = 0.0
+            parts += [shape.reshape(t, -1), wrist, ok[:, None].astype(np.float32)]
+            wrists.append(wrist)
+    if config.velocity:
+        vel = np.diff(body.reshape(t, -1), axis=0, prepend=body.reshape(t, -1)[:1])
+        both = present & np.concatenate([[False], present[:-1]])
+        vel[~both] = 0.0
+        parts.append(vel)
+        if config.hands:
+            wv = np.diff(np.concatenate(wrists, axis=1), axis=0, prepend=np.concatenate(wrists, axis=1)[:1])
+            parts.append(wv)
+    feats = np.clip(np.concatenate(parts, axis=1), -_CLIP, _CLIP).astype(np.float32)
+    return feats, present.copy()
+
+
+def mirror(seq: KeypointSequence) -> KeypointSequence:
+    """The same sequence seen in a mirror: x flipped, left/right joints and hands swapped."""
+    lay = get_layout(seq.layout)
+    perm = lay.mirror_index()
+    pose = seq.pose[:, perm].copy()
+    if lay.channels == 4:
+        pose[..., 0] = np.where(seq.pose_present[:, None], 1.0 - pose[..., 0], 0.0)
+    else:
+        pose[..., 0] = -pose[..., 0]
+
+    def flip(hand: np.ndarray | None, hp: np.ndarray) -> np.ndarray | None:
+        if hand is None:
+            return None
+        out = hand.copy()
+        out[..., 0] = np.where(hp[:, None], 1.0 - out[..., 0], 0.0)
+        return out
+
+    return KeypointSequence(
+        pose=pose,
+        left_hand=flip(seq.right_hand, seq.right_present),
+        right_hand=flip(seq.left_hand, seq.left_present),
+        pose_present=seq.pose_present, left_present=seq.right_present, right_present=seq.left_present,
+        frame_indices=seq.frame_indices, fps=seq.fps, frame_size=seq.frame_size, source=seq.source,
+        layout=seq.layout, label=seq.label, meta=dict(seq.meta),
+    )
+
+
+def resample(seq: KeypointSequence, fps: float) -> KeypointSequence:
+    """Nearest-frame resampling to ``fps`` so that a model sees motion at the speed it was trained on."""
+    if abs(seq.fps - fps) / fps < 0.05 or len(seq) == 0:
+        return seq
+    duration = len(seq) / seq.fps
+    n = max(int(round(duration * fps)), 1)
+    rows = np.minimum((np.arange(n) * seq.fps / fps).round().astype(np.int64), len(seq) - 1)
+    out = seq.take(rows)
+    out.fps = float(fps)
+    return out

@@ -1,0 +1,99 @@
+"""Keypoint layouts posehar knows: joint names, skeleton edges and left/right pairs.
+
+``mediapipe_pose`` is the 33-landmark BlazePose layout of ``mediapipe.solutions.pose``
+(x, y normalised to the image, z, visibility). ``kinect_v1`` is the 20-joint Microsoft
+Kinect v1 skeleton used by G3D (x, y, z in metres, camera space). A model is trained on
+one layout and refuses sequences of another (there is no lossless mapping: Kinect has no
+face or finger joints, MediaPipe has no spine joint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import KeypointFormatError
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    joints: tuple[str, ...]
+    channels: int
+    edges: tuple[tuple[int, int], ...]
+    mirror_pairs: tuple[tuple[int, int], ...]
+    shoulders: tuple[int, int]
+    hips: tuple[int, int]
+
+    @property
+    def num_joints(self) -> int:
+        return len(self.joints)
+
+    def mirror_index(self) -> list[int]:
+        """Permutation that swaps each left joint with its right counterpart."""
+        perm = list(range(self.num_joints))
+        for a, b in self.mirror_pairs:
+            perm[a], perm[b] = b, a
+        return perm
+
+
+MEDIAPIPE_POSE = Layout(
+    name="mediapipe_pose",
+    joints=(
+        "nose", "left_eye_inner", "left_eye", "left_eye_outer", "right_eye_inner", "right_eye",
+        "right_eye_outer", "left_ear", "right_ear", "mouth_left", "mouth_right", "left_shoulder",
+        "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_pinky",
+        "right_pinky", "left_index", "right_index", "left_thumb", "right_thumb", "left_hip",
+        "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel",
+        "right_heel", "left_foot_index", "right_foot_index",
+    ),
+    channels=4,
+    edges=(
+        (0, 1), (1, 2), (2, 3), (3, 7), (0, 4), (4, 5), (5, 6), (6, 8), (9, 10), (11, 12),
+        (11, 13), (13, 15), (15, 17), (15, 19), (15, 21), (17, 19), (12, 14), (14, 16), (16, 18),
+        (16, 20), (16, 22), (18, 20), (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27),
+        (26, 28), (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
+    ),
+    mirror_pairs=(
+        (1, 4), (2, 5), (3, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16), (17, 18),
+        (19, 20), (21, 22), (23, 24), (25, 26), (27, 28), (29, 30), (31, 32),
+    ),
+    shoulders=(11, 12),
+    hips=(23, 24),
+)
+
+KINECT_V1 = Layout(
+    name="kinect_v1",
+    joints=(
+        "hip_center", "spine", "shoulder_center", "head", "shoulder_left", "elbow_left",
+        "wrist_left", "hand_left", "shoulder_right", "elbow_right", "wrist_right", "hand_right",
+        "hip_left", "knee_left", "ankle_left", "foot_left", "hip_right", "knee_right",
+        "ankle_right", "foot_right",
+    ),
+    channels=3,
+    edges=(
+        (0, 1), (1, 2), (2, 3), (2, 4), (4, 5), (5, 6), (6, 7), (2, 8), (8, 9), (9, 10),
+        (10, 11), (0, 12), (12, 13), (13, 14), (14, 15), (0, 16), (16, 17), (17, 18), (18, 19),
+    ),
+    mirror_pairs=((4, 8), (5, 9), (6, 10), (7, 11), (12, 16), (13, 17), (14, 18), (15, 19)),
+    shoulders=(4, 8),
+    hips=(12, 16),
+)
+
+HAND_JOINTS = 21
+HAND_CHANNELS = 3
+HAND_EDGES: tuple[tuple[int, int], ...] = (
+    (0, 1), (1, 2), (2, 3), (3, 4), (0, 5), (5, 6), (6, 7), (7, 8), (5, 9), (9, 10), (10, 11),
+    (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18), (18, 19), (19, 20), (0, 17),
+)
+
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1)}
+
+
+def get_layout(name: str) -> Layout:
+    """Return the layout called ``name`` or raise KeypointFormatError listing the known ones."""
+    try:
+        return LAYOUTS[name]
+    except KeyError:
+        raise KeypointFormatError(
+            f"unknown keypoint layout {name!r}; known layouts: {', '.join(sorted(LAYOUTS))}"
+        ) from None

@@ -1,0 +1,160 @@
+"""Pose stage: MediaPipe BlazePose (body) or Holistic (body + both hands) in video mode.
+
+Only ``model_complexity=1`` ships in the mediapipe 0.10.21 wheel; 0 and 2 would be
+downloaded at run time, which cannot work offline, so asking for a model whose file is
+not installed raises PoseModelError instead of attempting a download.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Literal
+
+import cv2
+import numpy as np
+
+from .errors import NoPersonError, PoseModelError
+from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
+from .sequence import KeypointSequence
+from .video import VideoReader
+
+KeypointSet = Literal["holistic", "body"]
+KEYPOINT_SETS: tuple[str, ...] = ("holistic", "body")
+_LANDMARK_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    """Everything that changes what the pose stage outputs (part of the extraction cache key)."""
+
+    keypoints: str = "holistic"
+    model_complexity: int = 1
+    stride: int = 1
+    max_frames: int | None = None
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def check_model_available(model_complexity: int) -> None:
+    """Raise PoseModelError unless the BlazePose landmark model file is installed locally."""
+    import mediapipe
+
+    if model_complexity not in _LANDMARK_FILES:
+        raise PoseModelError(f"model_complexity must be 0, 1 or 2, got {model_complexity}")
+    path = Path(mediapipe.__file__).parent / "modules" / "pose_landmark" / _LANDMARK_FILES[model_complexity]
+    if not path.is_file():
+        raise PoseModelError(
+            f"model_complexity={model_complexity} needs {path.name}, which the installed mediapipe "
+            f"{mediapipe.__version__} wheel does not ship and which cannot be downloaded offline; "
+            "use model_complexity=1 (the full model, shipped in mediapipe==0.10.21)"
+        )
+
+
+class PoseTracker:
+    """Frame-by-frame MediaPipe tracker; use as a context manager or call :meth:`close`.
+
+    ``process(frame_bgr)`` returns (pose (33, 4), left (21, 3), right (21, 3), present flags).
+    """
+
+    def __init__(self, settings: PoseSettings = PoseSettings()):
+        if settings.keypoints not in KEYPOINT_SETS:
+            raise PoseModelError(f"keypoints must be one of {KEYPOINT_SETS}, got {settings.keypoints!r}")
+        check_model_available(settings.model_complexity)
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        from mediapipe.python.solutions import holistic, pose
+
+        self.settings = settings
+        common = dict(
+            static_image_mode=False,
+            model_complexity=settings.model_complexity,
+            min_detection_confidence=settings.min_detection_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+        )
+        if settings.keypoints == "holistic":
+            self._graph = holistic.Holistic(**common)
+        else:
+            self._graph = pose.Pose(**common)
+
+    def process(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]:
+        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        result = self._graph.process(rgb)
+        body = np.zeros((MEDIAPIPE_POSE.num_joints, 4), np.float32)
+        left = np.zeros((HAND_JOINTS, HAND_CHANNELS), np.float32)
+        right = np.zeros((HAND_JOINTS, HAND_CHANNELS), np.float32)
+        has_body = result.pose_landmarks is not None
+        if has_body:
+            body[:] = [(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks.landmark]
+        has_left = getattr(result, "left_hand_landmarks", None) is not None
+        if has_left:
+            left[:] = [(p.x, p.y, p.z) for p in result.left_hand_landmarks.landmark]
+        has_right = getattr(result, "right_hand_landmarks", None) is not None
+        if has_right:
+            right[:] = [(p.x, p.y, p.z) for p in result.right_hand_landmarks.landmark]
+        return body, left, right, (has_body, has_left, has_right)
+
+    def close(self) -> None:
+        self._graph.close()
+
+    def __enter__(self) -> "PoseTracker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def track_frames(frames: Iterable[tuple[int, np.ndarray]], settings: PoseSettings = PoseSettings()) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]]:
+    """Run the tracker over ``(index, frame)`` pairs, yielding keypoints one frame at a time."""
+    with PoseTracker(settings) as tracker:
+        for index, frame in frames:
+            yield (index, *tracker.process(frame))
+
+
+def extract_keypoints(
+    video: str | os.PathLike,
+    settings: PoseSettings = PoseSettings(),
+    progress: bool = False,
+) -> KeypointSequence:
+    """Run the pose stage over a whole video file and return its KeypointSequence.
+
+    The result covers the frames kept by ``settings.stride`` / ``settings.max_frames``;
+    frames where nobody was found are zeros with their presence flag False.
+    """
+    reader = VideoReader(video, stride=settings.stride, max_frames=settings.max_frames)
+    frames: Iterable = reader
+    if progress:
+        from tqdm.auto import tqdm
+
+        total = reader.info.frame_count // settings.stride or None
+        if settings.max_frames:
+            total = min(total or settings.max_frames, settings.max_frames)
+        frames = tqdm(reader, total=total, unit="frame", desc=f"pose {Path(video).name}")
+    rows = list(track_frames(frames, settings))
+    idx, body, left, right, flags = zip(*rows)
+    flags = np.asarray(flags, dtype=bool)
+    hands = settings.keypoints == "holistic"
+    return KeypointSequence(
+        pose=np.stack(body),
+        left_hand=np.stack(left) if hands else None,
+        right_hand=np.stack(right) if hands else None,
+        pose_present=flags[:, 0],
+        left_present=flags[:, 1] if hands else None,
+        right_present=flags[:, 2] if hands else None,
+        frame_indices=np.asarray(idx),
+        fps=reader.info.fps / settings.stride,
+        frame_size=(reader.info.width, reader.info.height),
+        source=str(Path(video)),
+        meta={"pose_settings": settings.as_dict()},
+    )
+
+
+def require_person(seq: KeypointSequence) -> KeypointSequence:
+    """Return ``seq`` or raise NoPersonError if no frame has a detected body."""
+    if not seq.pose_present.any():
+        raise NoPersonError(f"no person found in any of the {len(seq)} frames of {seq.source}")
+    return seq

@@ -1,0 +1,261 @@
+"""KeypointSequence: the one keypoint-sequence type used by pose output, files and models.
+
+Coordinates are zero wherever a part was not detected; the boolean presence masks
+(``pose_present``, ``left_present``, ``right_present``) are what says so, so "not
+detected" is never confused with a real coordinate. Files are ``.npz`` written and read
+without pickle: arrays plus one JSON string of metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import KeypointFormatError
+from .layouts import HAND_CHANNELS, HAND_JOINTS, get_layout
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class KeypointSequence:
+    """Keypoints of one person over T frames.
+
+    pose: (T, J, C) float32 in the layout named by ``layout`` (MediaPipe: x, y, z, visibility).
+    left_hand / right_hand: (T, 21, 3) float32, or None when the sequence has no hands.
+    pose_present / left_present / right_present: (T,) bool detection masks.
+    frame_indices: (T,) int, the source frame number of each row.
+    fps: frames per second of the source; frame_size: (width, height) in pixels, (0, 0) if unknown.
+    """
+
+    pose: np.ndarray
+    left_hand: np.ndarray | None = None
+    right_hand: np.ndarray | None = None
+    pose_present: np.ndarray | None = None
+    left_present: np.ndarray | None = None
+    right_present: np.ndarray | None = None
+    frame_indices: np.ndarray | None = None
+    fps: float = 30.0
+    frame_size: tuple[int, int] = (0, 0)
+    source: str = ""
+    layout: str = "mediapipe_pose"
+    label: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        lay = get_layout(self.layout)
+        self.pose = np.asarray(self.pose, dtype=np.float32)
+        if self.pose.ndim != 3 or self.pose.shape[1:] != (lay.num_joints, lay.channels):
+            raise KeypointFormatError(
+                f"pose must have shape (T, {lay.num_joints}, {lay.channels}) for layout "
+                f"{lay.name!r}, got {self.pose.shape}"
+            )
+        t = self.pose.shape[0]
+        for name in ("left_hand", "right_hand"):
+            arr = getattr(self, name)
+            if arr is not None:
+                arr = np.asarray(arr, dtype=np.float32)
+                if arr.shape != (t, HAND_JOINTS, HAND_CHANNELS):
+                    raise KeypointFormatError(
+                        f"{name} must have shape ({t}, {HAND_JOINTS}, {HAND_CHANNELS}), got {arr.shape}"
+                    )
+                setattr(self, name, arr)
+        self.pose_present = _mask(self.pose_present, self.pose, t, "pose_present")
+        self.left_present = _mask(self.left_present, self.left_hand, t, "left_present")
+        self.right_present = _mask(self.right_present, self.right_hand, t, "right_present")
+        if self.frame_indices is None:
+            self.frame_indices = np.arange(t, dtype=np.int64)
+        self.frame_indices = np.asarray(self.frame_indices, dtype=np.int64)
+        if self.frame_indices.shape != (t,):
+            raise KeypointFormatError(f"frame_indices must have shape ({t},), got {self.frame_indices.shape}")
+        if not np.isfinite(self.pose).all():
+            raise KeypointFormatError("pose contains NaN or infinite values")
+        self.fps = float(self.fps)
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise KeypointFormatError(f"fps must be positive, got {self.fps}")
+        self.frame_size = (int(self.frame_size[0]), int(self.frame_size[1]))
+
+    def __len__(self) -> int:
+        return int(self.pose.shape[0])
+
+    @property
+    def has_hands(self) -> bool:
+        return self.left_hand is not None and self.right_hand is not None
+
+    @property
+    def person_fraction(self) -> float:
+        """Fraction of frames in which a body was detected."""
+        return float(self.pose_present.mean()) if len(self) else 0.0
+
+    def slice(self, start: int, stop: int) -> "KeypointSequence":
+        """Frames ``start:stop`` as a new sequence (arrays are views)."""
+        sl = slice(start, stop)
+        return KeypointSequence(
+            pose=self.pose[sl],
+            left_hand=None if self.left_hand is None else self.left_hand[sl],
+            right_hand=None if self.right_hand is None else self.right_hand[sl],
+            pose_present=self.pose_present[sl],
+            left_present=self.left_present[sl],
+            right_present=self.right_present[sl],
+            frame_indices=self.frame_indices[sl],
+            fps=self.fps, frame_size=self.frame_size, source=self.source,
+            layout=self.layout, label=self.label, meta=dict(self.meta),
+        )
+
+    def take(self, rows: np.ndarray) -> "KeypointSequence":
+        """The frames at positions ``rows`` (e.g. to resample to another frame rate)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return KeypointSequence(
+            pose=self.pose[rows],
+            left_hand=None if self.left_hand is None else self.left_hand[rows],
+            right_hand=None if self.right_hand is None else self.right_hand[rows],
+            pose_present=self.pose_present[rows],
+            left_present=self.left_present[rows],
+            right_present=self.right_present[rows],
+            frame_indices=self.frame_indices[rows],
+            fps=self.fps, frame_size=self.frame_size, source=self.source,
+            layout=self.layout, label=self.label, meta=dict(self.meta),
+        )
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the sequence as ``.npz`` (no pickle), atomically: temp file then rename."""
+        path = Path(path)
+        meta = {
+            "format_version": FORMAT_VERSION, "fps": self.fps, "frame_size": list(self.frame_size),
+            "source": self.source, "layout": self.layout, "label": self.label, "meta": self.meta,
+        }
+        arrays: dict[str, np.ndarray] = {
+            "pose": self.pose, "pose_present": self.pose_present,
+            "frame_indices": self.frame_indices, "posehar_meta": np.array(json.dumps(meta)),
+        }
+        if self.has_hands:
+            arrays.update(left_hand=self.left_hand, right_hand=self.right_hand,
+                          left_present=self.left_present, right_present=self.right_present)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "KeypointSequence":
+        """Read a sequence written by :meth:`save` (never unpickles anything)."""
+        arrays = _read_npz(path)
+        if "posehar_meta" not in arrays:
+            raise KeypointFormatError(
+                f"{path} is not a posehar sequence file (no 'posehar_meta'); for a batch file with "
+                "'labels' use posehar.sequence.load_batch"
+            )
+        try:
+            meta = json.loads(str(arrays["posehar_meta"]))
+            if meta.get("format_version") != FORMAT_VERSION:
+                raise KeypointFormatError(
+                    f"{path}: sequence format version {meta.get('format_version')} is not "
+                    f"{FORMAT_VERSION}; re-extract it with this posehar"
+                )
+            return cls(
+                pose=arrays["pose"], left_hand=arrays.get("left_hand"), right_hand=arrays.get("right_hand"),
+                pose_present=arrays.get("pose_present"), left_present=arrays.get("left_present"),
+                right_present=arrays.get("right_present"), frame_indices=arrays.get("frame_indices"),
+                fps=meta["fps"], frame_size=tuple(meta["frame_size"]), source=meta["source"],
+                layout=meta["layout"], label=meta["label"], meta=meta.get("meta") or {},
+            )
+        except KeypointFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+            raise KeypointFormatError(f"{path}: malformed posehar sequence file ({exc})") from None
+
+
+def _mask(mask: np.ndarray | None, arr: np.ndarray | None, t: int, name: str) -> np.ndarray:
+    if mask is None:
+        if arr is None:
+            return np.zeros(t, dtype=bool)
+        return np.abs(arr.reshape(t, -1)).sum(axis=1) > 0
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (t,):
+        raise KeypointFormatError(f"{name} must have shape ({t},), got {mask.shape}")
+    return mask
+
+
+def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    p = Path(path)
+    if not p.is_file():
+        raise KeypointFormatError(f"keypoint file not found: {p}")
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise KeypointFormatError(f"{p} is not a readable keypoint .npz file ({exc})") from None
+
+
+def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
+    """Read a batch file of N equal-length sequences, as in ``shared/data/keypoints``.
+
+    Arrays: ``pose`` (N, T, 33, 4), optional ``left_hand``/``right_hand`` (N, T, 21, 3) with
+    zeros where a hand was not seen, ``labels`` (N,) str. A ``<name>.json`` beside it, if any,
+    is kept in each sequence's ``meta`` (subject, source repository, license, mirroring).
+    """
+    p = Path(path)
+    arrays = _read_npz(p)
+    for key in ("pose", "labels"):
+        if key not in arrays:
+            raise KeypointFormatError(f"{p}: batch keypoint file needs a {key!r} array; found {sorted(arrays)}")
+    pose, labels = arrays["pose"], arrays["labels"]
+    if pose.ndim != 4 or labels.shape != (pose.shape[0],):
+        raise KeypointFormatError(
+            f"{p}: expected pose (N, T, J, C) and labels (N,), got {pose.shape} and {labels.shape}"
+        )
+    layout = "mediapipe_pose" if pose.shape[2:] == (33, 4) else ("kinect_v1" if pose.shape[2:] == (20, 3) else None)
+    if layout is None:
+        raise KeypointFormatError(f"{p}: unknown keypoint layout with {pose.shape[2]} joints x {pose.shape[3]} channels")
+    left, right = arrays.get("left_hand"), arrays.get("right_hand")
+    if (left is None) != (right is None):
+        raise KeypointFormatError(f"{p}: has only one of left_hand/right_hand")
+    sidecar = p.with_suffix(".json")
+    meta: dict[str, Any] = {}
+    if sidecar.is_file():
+        try:
+            meta = json.loads(sidecar.read_text())
+        except json.JSONDecodeError as exc:
+            raise KeypointFormatError(f"{sidecar}: invalid JSON ({exc})") from None
+    group = str(meta.get("subject", p.stem))
+    meta.setdefault("subject", group)
+    sequences = []
+    for i in range(pose.shape[0]):
+        sequences.append(KeypointSequence(
+            pose=pose[i],
+            left_hand=None if left is None else left[i],
+            right_hand=None if right is None else right[i],
+            fps=float(meta.get("fps", 30.0)),
+            source=f"{p}#{i}", layout=layout, label=str(labels[i]), meta=meta,
+        ))
+    return sequences
+
+
+def load_folder(folder: str | os.PathLike) -> tuple[list[KeypointSequence], list[str], list[str]]:
+    """Read every batch ``.npz`` in ``folder``: one file per person = one group.
+
+    Returns (sequences, labels, groups).
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise KeypointFormatError(f"keypoint folder not found: {root}")
+    files = sorted(root.glob("*.npz"))
+    if not files:
+        raise KeypointFormatError(f"{root} holds no .npz keypoint files")
+    sequences: list[KeypointSequence] = []
+    groups: list[str] = []
+    for f in files:
+        batch = load_batch(f)
+        sequences.extend(batch)
+        groups.extend(str(s.meta["subject"]) for s in batch)
+    return sequences, [s.label for s in sequences], groups

@@ -1,0 +1,116 @@
+"""Stream frames from a video file with OpenCV, never holding the whole video in memory."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from .errors import VideoError
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container says about a video (frame_count may be an estimate)."""
+
+    path: str
+    fps: float
+    frame_count: int
+    width: int
+    height: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps if self.fps > 0 else 0.0
+
+
+def check_video_path(path: str | os.PathLike) -> Path:
+    """Return ``path`` as a Path, or raise VideoError if it cannot be a readable video file."""
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"video not found: {p} (check the path)")
+    if p.is_dir():
+        raise VideoError(f"{p} is a directory, not a video file (pass a file such as clip.mp4)")
+    if p.stat().st_size == 0:
+        raise VideoError(f"video file is empty (0 bytes): {p}")
+    return p
+
+
+def _open_capture(p: Path) -> cv2.VideoCapture:
+    cap = cv2.VideoCapture(str(p))
+    if not cap.isOpened():
+        cap.release()
+        raise VideoError(f"cannot decode {p}: not a video OpenCV can read (corrupt file or unsupported format)")
+    return cap
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's fps, frame count and size without decoding it all."""
+    p = check_video_path(path)
+    cap = _open_capture(p)
+    try:
+        return _info(p, cap)
+    finally:
+        cap.release()
+
+
+def _info(p: Path, cap: cv2.VideoCapture) -> VideoInfo:
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+        fps = 30.0
+    return VideoInfo(
+        path=str(p),
+        fps=fps,
+        frame_count=max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0),
+        width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+    )
+
+
+class VideoReader:
+    """Iterate over a video's frames as ``(index, BGR uint8 array)``.
+
+    Frames are decoded one at a time. ``stride`` keeps every n-th frame (the others are
+    grabbed but not decoded), ``max_frames`` stops after that many kept frames.
+    Raises VideoError if the file decodes no frame at all.
+    """
+
+    def __init__(self, path: str | os.PathLike, stride: int = 1, max_frames: int | None = None):
+        if stride < 1:
+            raise ValueError(f"stride must be >= 1, got {stride}")
+        if max_frames is not None and max_frames < 1:
+            raise ValueError(f"max_frames must be >= 1 or None, got {max_frames}")
+        self.path = check_video_path(path)
+        self.stride = stride
+        self.max_frames = max_frames
+        cap = _open_capture(self.path)
+        self.info = _info(self.path, cap)
+        cap.release()
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        cap = _open_capture(self.path)
+        kept = 0
+        index = 0
+        self.frames_read = 0
+        try:
+            while self.max_frames is None or kept < self.max_frames:
+                if index % self.stride:
+                    if not cap.grab():
+                        break
+                    index += 1
+                    continue
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                self.frames_read = kept = kept + 1
+                yield index, frame
+                index += 1
+        finally:
+            cap.release()
+        if kept == 0:
+            raise VideoError(f"{self.path} decodes no frames (empty, truncated or corrupt video)")
