@@ -1,0 +1,56 @@
+"""The ``posehar`` command line: one module per subcommand, each with ``register`` and ``run``.
+
+Errors posehar raises on purpose print as one line (``posehar: error: ...``) with exit
+code 2, without a traceback; set POSEHAR_DEBUG=1 to see the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from ..errors import PoseharError
+
+# Subcommand name -> module under posehar.cli (each defines register(subparsers) and run(args)).
+COMMANDS: dict[str, str] = {
+    "predict": "predict",
+    "pose": "pose",
+    "overlay": "overlay",
+    "train": "train",
+    "evaluate": "evaluate",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="posehar",
+        description="Pose-based human action recognition: video -> MediaPipe keypoints -> GRU -> logistic regression.",
+    )
+    parser.add_argument("--version", action="version", version=f"posehar {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in COMMANDS.items():
+        importlib.import_module(f"{__name__}.{module}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except (PoseharError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+        if os.environ.get("POSEHAR_DEBUG"):
+            raise
+        print(f"posehar: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("posehar: interrupted; finished work is kept, rerun the same command to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

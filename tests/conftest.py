@@ -1,0 +1,31 @@
+"""Shared fixtures: the real data in ../shared/data (beside the project root)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POSEHAR_SHARED_DATA", PROJECT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"real data not found at {SHARED} (set POSEHAR_SHARED_DATA)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def videos(shared: Path) -> Path:
+    return shared / "videos"
+
+
+@pytest.fixture(scope="session")
+def gestures(shared: Path) -> Path:
+    return shared / "keypoints" / "mp_gestures"
