@@ -47,12 +47,41 @@ class FeatureConfig:
         return asdict(self)
 
     def dim(self) -> int:
+        return sum(width for _, width, _ in self.blocks())
+
+    def blocks(self) -> list[tuple[str, int, int]]:
+        """The feature vector's blocks in order: (name, width, point size), point size 0 = not coordinates."""
         lay = get_layout(self.layout)
         coords = 2 if lay.channels == 4 else 3
-        body = lay.num_joints * coords + (lay.num_joints if lay.channels == 4 else 0)
-        hands = 2 * (21 * 3 + 2 + 1) if self.hands else 0
-        vel = lay.num_joints * coords + (4 if self.hands else 0) if self.velocity else 0
-        return body + hands + vel
+        out = [("body", lay.num_joints * coords, coords)]
+        if lay.channels == 4:
+            out.append(("visibility", lay.num_joints, 0))
+        if self.hands:
+            for side in ("left", "right"):
+                out += [(f"{side}_shape", 63, 3), (f"{side}_wrist", 2, 2), (f"{side}_flag", 1, 0)]
+        if self.velocity:
+            out.append(("body_velocity", lay.num_joints * coords, coords))
+            if self.hands:
+                out.append(("wrist_velocity", 4, 2))
+        return out
+
+    def block_columns(self) -> dict[str, np.ndarray]:
+        """Column indices of each block."""
+        cols, start = {}, 0
+        for name, width, _ in self.blocks():
+            cols[name] = np.arange(start, start + width)
+            start += width
+        return cols
+
+    def xy_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Columns holding image-plane x and y of every 2D/3D point (for rotations and shears)."""
+        xs, ys, start = [], [], 0
+        for _, width, point in self.blocks():
+            if point:
+                xs.append(np.arange(start, start + width, point))
+                ys.append(np.arange(start + 1, start + width, point))
+            start += width
+        return np.concatenate(xs), np.concatenate(ys)
 
 
 def _aspect(seq: KeypointSequence) -> float:

@@ -1,0 +1,95 @@
+"""Training-time augmentation in feature space (cheap: applied to a batch tensor).
+
+Left/right mirroring is done on the keypoints (see :func:`posehar.features.mirror`) because
+it permutes joints and swaps hands; everything here acts on a batch of feature tensors.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+
+from .features import FeatureConfig
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Strength of each augmentation; 0 turns one off."""
+
+    mirror: float = 0.5          # probability of using the mirrored sequence
+    rotation_deg: float = 15.0   # uniform in +-rotation_deg
+    scale: float = 0.15          # uniform scale in 1 +- scale
+    shear: float = 0.15          # uniform shear in +-shear
+    speed: float = 0.25          # playback speed in [1/(1+speed), 1+speed]
+    hand_dropout: float = 0.1    # probability a hand is dropped for a run of frames
+    noise: float = 0.01          # gaussian noise on coordinates (body units)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class FeatureAugmenter:
+    """Random affine (rotation, scale, shear), speed change, hand dropout and noise."""
+
+    def __init__(self, features: FeatureConfig, config: AugmentConfig, generator: torch.Generator):
+        self.config = config
+        self.gen = generator
+        xs, ys = features.xy_columns()
+        self.xs = torch.as_tensor(xs)
+        self.ys = torch.as_tensor(ys)
+        cols = features.block_columns()
+        self.velocity_cols = torch.as_tensor(
+            [c for name in ("body_velocity", "wrist_velocity") if name in cols for c in cols[name]], dtype=torch.long)
+        self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag") for c in cols[n]])
+                          for s in ("left", "right") if f"{s}_shape" in cols]
+
+    def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:
+        return lo + (hi - lo) * torch.rand(n, generator=self.gen)
+
+    def __call__(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (B, T, F) raw features; returns augmented (x, mask)."""
+        c = self.config
+        b, t, _ = x.shape
+        x = x.clone()
+        if c.speed > 0:
+            x, mask = self._speed(x, mask, lengths)
+        theta = self._uniform(b, -1, 1) * math.radians(c.rotation_deg)
+        scale = self._uniform(b, 1 - c.scale, 1 + c.scale)
+        shear = self._uniform(b, -c.shear, c.shear)
+        cos, sin = torch.cos(theta), torch.sin(theta)
+        a11, a12 = scale * cos, scale * (shear * cos - sin)
+        a21, a22 = scale * sin, scale * (shear * sin + cos)
+        px, py = x[:, :, self.xs], x[:, :, self.ys]
+        nz = (px != 0) | (py != 0)
+        nx = a11[:, None, None] * px + a12[:, None, None] * py
+        ny = a21[:, None, None] * px + a22[:, None, None] * py
+        if c.noise > 0:
+            nx = nx + c.noise * torch.randn(nx.shape, generator=self.gen)
+            ny = ny + c.noise * torch.randn(ny.shape, generator=self.gen)
+        x[:, :, self.xs] = torch.where(nz, nx, px)
+        x[:, :, self.ys] = torch.where(nz, ny, py)
+        if c.hand_dropout > 0:
+            for cols in self.hand_cols:
+                drop = torch.rand(b, generator=self.gen) < c.hand_dropout
+                start = (torch.rand(b, generator=self.gen) * t).long()
+                span = (torch.rand(b, generator=self.gen) * t).long() + 1
+                frames = torch.arange(t)[None, :]
+                hit = drop[:, None] & (frames >= start[:, None]) & (frames < (start + span)[:, None])
+                x[:, :, cols] = x[:, :, cols].masked_fill(hit[:, :, None], 0.0)
+        return x, mask
+
+    def _speed(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        b, t, _ = x.shape
+        hi = 1 + self.config.speed
+        factor = torch.exp(self._uniform(b, -math.log(hi), math.log(hi)))
+        pos = torch.arange(t)[None, :] * factor[:, None]
+        span = (lengths.float() - 1).clamp(min=0)[:, None]
+        offset = self._uniform(b, 0, 1)[:, None] * (span - pos[:, -1:]).clamp(min=0)
+        rows = (pos + offset).round().long().clamp(min=0).minimum(span.long())
+        x = torch.gather(x, 1, rows[:, :, None].expand(-1, -1, x.shape[2]))
+        mask = torch.gather(mask, 1, rows)
+        if len(self.velocity_cols):
+            x[:, :, self.velocity_cols] *= factor[:, None, None]
+        return x, mask

@@ -1,0 +1,306 @@
+"""PoseActionClassifier: GRU encoder -> temporal vector -> logistic regression, as a scikit-learn estimator."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+from typing import Sequence
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
+from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
+
+from .augment import AugmentConfig, FeatureAugmenter
+from .encoder import GRUEncoder
+from .errors import KeypointFormatError
+from .features import FeatureConfig, mirror, resample, sequence_features
+from .sequence import KeypointSequence
+
+
+class PoseActionClassifier(ClassifierMixin, BaseEstimator):
+    """Classify actions from keypoint sequences.
+
+    A bidirectional GRU encoder is trained with a linear head (early stopping on a validation
+    split, grouped by person when ``groups`` are given); its pooled outputs are the temporal
+    vectors on which a standardised multinomial ``LogisticRegression`` is fit, giving the final
+    classifier and probabilities. Sequences are resampled to ``fps`` and read in windows of
+    ``window`` frames (half-window hop); a sequence's probabilities average its windows
+    (and, with ``tta_mirror``, their mirror images).
+
+    Learned attributes: ``classes_``, ``feature_config_``, ``encoder_``, ``scaler_``,
+    ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``,
+    ``history_``, ``n_features_in_``.
+    """
+
+    def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", velocity: bool = True,
+                 window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 bidirectional: bool = True, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
+                 learning_rate: float = 2e-3, weight_decay: float = 1e-2, patience: int = 8,
+                 validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
+                 C: float = 1.0, unknown_coverage: float = 0.95, tta_mirror: bool = True,
+                 random_state: int = 0, verbose: bool = True):
+        self.hands = hands
+        self.layout = layout
+        self.velocity = velocity
+        self.window = window
+        self.fps = fps
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.augment = augment
+        self.C = C
+        self.unknown_coverage = unknown_coverage
+        self.tta_mirror = tta_mirror
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------------- data preparation
+    def _feature_config(self) -> FeatureConfig:
+        hands = self.hands and self.layout == "mediapipe_pose"
+        return FeatureConfig(layout=self.layout, hands=hands, velocity=self.velocity)
+
+    def _prepare(self, seq: KeypointSequence, config: FeatureConfig, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        if not isinstance(seq, KeypointSequence):
+            raise TypeError(f"X must hold KeypointSequence objects, got {type(seq).__name__}")
+        if len(seq) == 0:
+            raise KeypointFormatError(f"empty keypoint sequence: {seq.source}")
+        seq = resample(seq, self.fps)
+        return sequence_features(mirror(seq) if mirrored else seq, config)
+
+    def windows(self, length: int) -> list[tuple[int, int]]:
+        """(start, stop) rows of the windows read from a sequence of ``length`` frames."""
+        if length <= self.window:
+            return [(0, length)]
+        hop = max(self.window // 2, 1)
+        starts = list(range(0, length - self.window + 1, hop))
+        if starts[-1] + self.window < length:
+            starts.append(length - self.window)
+        return [(s, s + self.window) for s in starts]
+
+    @staticmethod
+    def _batch(items: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        lengths = np.array([len(f) for f, _ in items])
+        t = int(lengths.max())
+        x = np.zeros((len(items), t, items[0][0].shape[1]), np.float32)
+        m = np.zeros((len(items), t), bool)
+        for i, (f, mk) in enumerate(items):
+            x[i, : len(f)] = f
+            m[i, : len(f)] = mk
+        return torch.from_numpy(x), torch.from_numpy(m), torch.from_numpy(lengths)
+
+    # ---------------------------------------------------------------- training
+    def fit(self, X: Sequence[KeypointSequence], y: Sequence[str], groups: Sequence[str] | None = None) -> "PoseActionClassifier":
+        """Train the encoder, then the logistic regression, then calibrate the 'unknown' thresholds."""
+        X, y = list(X), np.asarray(y).astype(str)
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} sequences but y has {len(y)} labels")
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"need at least 2 classes to train, got {list(self.classes_)}")
+        target = np.searchsorted(self.classes_, y)
+        rng = np.random.default_rng(self.random_state)
+        torch.manual_seed(self.random_state)
+        gen = torch.Generator().manual_seed(self.random_state)
+        config = self.feature_config_ = self._feature_config()
+        use_mirror = bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
+        feats = [self._prepare(s, config) for s in tqdm(X, desc="features", unit="seq", disable=not self.verbose)]
+        mirrored = [self._prepare(s, config, mirrored=True) for s in X] if use_mirror else None
+        self.n_features_in_ = config.dim()
+        train_idx, val_idx = self._split(target, groups, rng)
+
+        self.encoder_ = GRUEncoder(config.dim(), len(self.classes_), self.hidden_size, self.num_layers,
+                                   self.bidirectional, self.dropout)
+        frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
+        self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
+        self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
+        self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
+
+        train_vec = self._vectors([feats[i] for i in train_idx])
+        train_y = target[train_idx]
+        if mirrored is not None:
+            train_vec = np.concatenate([train_vec, self._vectors([mirrored[i] for i in train_idx])])
+            train_y = np.concatenate([train_y, train_y])
+        self.scaler_ = StandardScaler().fit(train_vec)
+        z = self.scaler_.transform(train_vec)
+        self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, train_y)
+        self.centroids_ = np.stack([z[train_y == k].mean(0) for k in range(len(self.classes_))])
+        self._calibrate(feats, mirrored, target, val_idx if len(val_idx) else train_idx)
+        return self
+
+    def _split(self, target: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.arange(len(target))
+        if not self.validation_fraction:
+            return idx, np.array([], dtype=int)
+        seed = int(rng.integers(2**31))
+        if groups is not None:
+            groups = np.asarray(groups)
+            if len(np.unique(groups)) < 2:
+                raise ValueError("groups must hold at least 2 distinct groups for a grouped validation split")
+            splitter = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
+            return next(splitter.split(idx, target, groups))
+        splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
+        return next(splitter.split(idx, target))
+
+    def _crop(self, item: tuple[np.ndarray, np.ndarray], rng) -> tuple[np.ndarray, np.ndarray]:
+        f, m = item
+        if len(f) <= self.window:
+            return f, m
+        s = int(rng.integers(0, len(f) - self.window + 1))
+        return f[s: s + self.window], m[s: s + self.window]
+
+    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
+        enc = self.encoder_
+        opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
+        augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
+        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
+        history: dict = {"loss": [], "val_accuracy": [], "best_epoch": 0}
+        best, best_state, waited = -1.0, copy.deepcopy(enc.state_dict()), 0
+        bar = tqdm(range(self.epochs), desc="train encoder", unit="epoch", disable=not self.verbose)
+        for epoch in bar:
+            enc.train()
+            order = rng.permutation(train_idx)
+            total = 0.0
+            for b in range(steps):
+                rows = order[b * self.batch_size: (b + 1) * self.batch_size]
+                if not len(rows):
+                    continue
+                use_m = (rng.random(len(rows)) < self.augment.mirror) if (self.augment and mirrored) else np.zeros(len(rows), bool)
+                items = [self._crop(mirrored[i] if um else feats[i], rng) for i, um in zip(rows, use_m)]
+                x, m, lengths = self._batch(items)
+                if augmenter:
+                    x, m = augmenter(x, m, lengths)
+                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
+                opt.step()
+                sched.step()
+                total += float(loss.detach()) * len(rows)
+            history["loss"].append(total / len(train_idx))
+            if len(val_idx):
+                acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
+                history["val_accuracy"].append(acc)
+                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", val_acc=f"{acc:.3f}")
+                if acc > best:
+                    best, best_state, waited = acc, copy.deepcopy(enc.state_dict()), 0
+                    history["best_epoch"] = epoch
+                else:
+                    waited += 1
+                    if waited >= self.patience:
+                        break
+            else:
+                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
+                best_state = copy.deepcopy(enc.state_dict())
+                history["best_epoch"] = epoch
+        enc.load_state_dict(best_state)
+        enc.eval()
+        return history
+
+    @torch.no_grad()
+    def _head_predict(self, items) -> np.ndarray:
+        self.encoder_.eval()
+        out = []
+        for s in range(0, len(items), 512):
+            x, m, lengths = self._batch([self._crop_center(it) for it in items[s: s + 512]])
+            out.append(self.encoder_(x, m, lengths).argmax(1).numpy())
+        self.encoder_.train()
+        return np.concatenate(out)
+
+    def _crop_center(self, item):
+        f, m = item
+        if len(f) <= self.window:
+            return f, m
+        s = (len(f) - self.window) // 2
+        return f[s: s + self.window], m[s: s + self.window]
+
+    def _calibrate(self, feats, mirrored, target, idx) -> None:
+        proba = self._proba_from_items([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
+        correct = proba.argmax(1) == target[idx]
+        top = proba.max(1)
+        self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
+        dist = self._novelty(self._vectors([feats[i] for i in idx]))
+        self.novelty_threshold_ = float(np.quantile(dist, 0.99))
+
+    # ---------------------------------------------------------------- inference
+    @torch.no_grad()
+    def _vectors(self, items) -> np.ndarray:
+        """Temporal vectors of already-prepared (features, mask) items, one per item."""
+        self.encoder_.eval()
+        out = []
+        for s in range(0, len(items), 512):
+            x, m, lengths = self._batch(items[s: s + 512])
+            out.append(self.encoder_.encode(x, m, lengths).numpy())
+        return np.concatenate(out) if out else np.zeros((0, self.encoder_.vector_dim), np.float32)
+
+    def _novelty(self, vectors: np.ndarray) -> np.ndarray:
+        z = self.scaler_.transform(vectors)
+        d = np.linalg.norm(z[:, None, :] - self.centroids_[None], axis=-1).min(1)
+        return d / np.sqrt(z.shape[1])
+
+    def _proba_from_items(self, items, mirrored_items=None) -> np.ndarray:
+        p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
+        if mirrored_items is not None and self.tta_mirror:
+            p = (p + self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))) / 2
+        return p
+
+    def window_items(self, seq: KeypointSequence, mirrored: bool = False) -> tuple[list[tuple[int, int]], list]:
+        """The windows of ``seq`` (rows after resampling to ``fps``) and their prepared features."""
+        feats, mask = self._prepare(seq, self.feature_config_, mirrored=mirrored)
+        spans = self.windows(len(feats))
+        return spans, [(feats[a:b], mask[a:b]) for a, b in spans]
+
+    def window_proba(self, seq: KeypointSequence) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
+        """Per-window (spans, probabilities (W, K), novelty scores (W,)) for one sequence."""
+        spans, items = self.window_items(seq)
+        mirrored = self.window_items(seq, mirrored=True)[1] if self.tta_mirror else None
+        proba = self._proba_from_items(items, mirrored)
+        return spans, proba, self._novelty(self._vectors(items))
+
+    def predict_proba(self, X: Sequence[KeypointSequence]) -> np.ndarray:
+        """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order."""
+        items, mirrored, owner = [], [], []
+        for n, seq in enumerate(X):
+            spans, its = self.window_items(seq)
+            items += its
+            owner += [n] * len(spans)
+            if self.tta_mirror:
+                mirrored += self.window_items(seq, mirrored=True)[1]
+        proba = self._proba_from_items(items, mirrored if self.tta_mirror else None)
+        owner = np.asarray(owner)
+        sums = np.zeros((len(X), proba.shape[1]))
+        np.add.at(sums, owner, proba)
+        return sums / np.bincount(owner, minlength=len(X))[:, None]
+
+    def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(1)]
+
+    def transform(self, X: Sequence[KeypointSequence]) -> np.ndarray:
+        """Temporal vectors (n_sequences, vector_dim): windows' vectors averaged per sequence."""
+        return np.stack([self._vectors(self.window_items(seq)[1]).mean(0) for seq in X])
+
+    def is_unknown(self, proba: np.ndarray, novelty: np.ndarray) -> np.ndarray:
+        """True where the model is not confident or the input is unlike anything it was trained on."""
+        return (proba.max(-1) < self.confidence_threshold_) | (novelty > self.novelty_threshold_)
+
+    def with_params(self, **params) -> "PoseActionClassifier":
+        """An unfitted copy with some parameters changed (``augment`` may be a dict of AugmentConfig fields)."""
+        aug = params.pop("augment", None)
+        clone = copy.deepcopy(self.__class__(**self.get_params()))
+        if isinstance(aug, dict):
+            params["augment"] = replace(self.augment or AugmentConfig(), **aug)
+        elif aug is not None:
+            params["augment"] = aug
+        return clone.set_params(**params)
