@@ -29,3 +29,7 @@ class DatasetLayoutError(PoseharError, ValueError):
 
 class NoPersonError(PoseharError):
     """No person was detected in any frame of the input."""
+
+
+class StoreError(PoseharError, ValueError):
+    """A keypoint store directory is not a posehar store, is from another version, or is damaged."""

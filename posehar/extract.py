@@ -1,0 +1,301 @@
+"""Extract keypoints of a whole dataset into a KeypointStore: parallel, resumable, never aborting.
+
+Each sample is keyed by its content and the pose settings (see posehar.store). Samples whose
+key is done are skipped, the rest run in worker processes (``spawn``: MediaPipe graphs are
+created inside the worker, one per video) or on a Dask cluster; workers write straight into
+the store and send back only a small :class:`SampleResult`. An unreadable input is recorded
+as failed with its reason and is not retried unless ``retry_failed=True``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+import cv2
+import numpy as np
+
+from .datasets.base import IMAGE_EXTENSIONS
+from .errors import PoseharError, VideoError
+from .pose import PoseSettings, extract_keypoints, track_frames
+from .sequence import KeypointSequence
+from .store import KeypointStore, key_settings
+
+if TYPE_CHECKING:
+    from .datasets import Sample
+
+EXTRACTED_KINDS = ("video", "frames", "kinect_skeleton")
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """What happened to one sample.
+
+    status: done (extracted now), skipped (already in the store, or same content as another
+    sample), failed (input unreadable; recorded with ``reason``), error (unexpected error, not
+    recorded: retried next run), busy (another process holds its lock), ignored (already keypoints).
+    ``from_store`` is True when the status comes from an earlier run's record.
+    """
+
+    source: str
+    label: str
+    status: str
+    key: str | None = None
+    frames: int = 0
+    seconds: float = 0.0
+    reason: str = ""
+    from_store: bool = False
+
+
+@dataclass
+class ExtractReport:
+    """Results of :func:`extract_dataset`, one per sample, and the run's wall time."""
+
+    results: list[SampleResult]
+    seconds: float
+
+    def with_status(self, status: str) -> list[SampleResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def frames(self) -> int:
+        """Frames extracted in this run."""
+        return sum(r.frames for r in self.with_status("done"))
+
+    @property
+    def fps(self) -> float:
+        """Frames extracted per second of wall time in this run."""
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        """A few lines for people: counts, frames/s, and every failure with its reason."""
+        n = {s: len(self.with_status(s)) for s in ("done", "skipped", "failed", "error", "busy", "ignored")}
+        earlier = sum(r.from_store for r in self.with_status("failed"))
+        lines = [
+            f"done {n['done']}, skipped {n['skipped']} (already in store), failed {n['failed']}"
+            + (f" ({earlier} in an earlier run; --retry-failed retries them)" if earlier else "")
+            + (f", errors {n['error']} (retried next run)" if n["error"] else "")
+            + (f", busy {n['busy']} (being extracted by another process)" if n["busy"] else "")
+            + (f", not extracted {n['ignored']} (already keypoints)" if n["ignored"] else ""),
+            f"{self.frames} frames in {self.seconds:.1f} s: {self.fps:.1f} frames/s",
+        ]
+        for r in self.with_status("failed") + self.with_status("error"):
+            lines.append(f"  {r.status}: {r.source}: {r.reason}")
+        return "\n".join(lines)
+
+
+def _natural_key(name: str) -> list:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def image_frames(folder: str | os.PathLike, stride: int = 1, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(index, BGR frame)`` from a folder of png/jpg/bmp images, in natural name order."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise VideoError(f"frame folder not found: {root}")
+    files = sorted((p for p in root.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS),
+                   key=lambda p: _natural_key(p.name))
+    if not files:
+        raise VideoError(f"{root} holds no .png, .jpg or .bmp frames")
+    for index, path in list(enumerate(files))[::stride][:max_frames]:
+        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if frame is None:
+            raise VideoError(f"cannot read frame image {path} (corrupt or not an image)")
+        yield index, frame
+
+
+def _frames_sequence(folder: Path, settings: PoseSettings, fps: float) -> KeypointSequence:
+    shapes: list[tuple[int, ...]] = []
+
+    def frames() -> Iterator[tuple[int, np.ndarray]]:
+        for index, frame in image_frames(folder, settings.stride, settings.max_frames):
+            shapes.append(frame.shape)
+            yield index, frame
+
+    idx, body, left, right, flags = zip(*track_frames(frames(), settings))
+    flags = np.asarray(flags, dtype=bool)
+    hands = settings.keypoints == "holistic"
+    return KeypointSequence(
+        pose=np.stack(body),
+        left_hand=np.stack(left) if hands else None, right_hand=np.stack(right) if hands else None,
+        pose_present=flags[:, 0],
+        left_present=flags[:, 1] if hands else None, right_present=flags[:, 2] if hands else None,
+        frame_indices=np.asarray(idx), fps=fps / settings.stride, frame_size=(shapes[0][1], shapes[0][0]),
+        source=str(folder), meta={"pose_settings": settings.as_dict()},
+    )
+
+
+def _kinect_sequence(folder: Path, settings: PoseSettings) -> KeypointSequence:
+    from .datasets.g3d import read_g3d_skeleton_folder
+
+    seq = read_g3d_skeleton_folder(folder)
+    return seq.take(np.arange(0, len(seq), settings.stride)[:settings.max_frames])
+
+
+def read_sample(sample: "Sample", settings: PoseSettings, frames_fps: float = 30.0) -> KeypointSequence:
+    """Keypoints of one sample: MediaPipe for videos and frame folders, the file for Kinect skeletons."""
+    source = Path(sample.source)
+    if sample.kind == "video":
+        return extract_keypoints(source, settings)
+    if sample.kind == "frames":
+        return _frames_sequence(source, settings, frames_fps)
+    if sample.kind == "kinect_skeleton":
+        return _kinect_sequence(source, settings)
+    raise ValueError(f"sample kind {sample.kind!r} is not extracted (expected one of {EXTRACTED_KINDS})")
+
+
+def extract_one(store_root: str, sample: "Sample", key: str, settings: PoseSettings,
+                frames_fps: float = 30.0, retry_failed: bool = False) -> SampleResult:
+    """Extract one sample into the store under its lock (the function workers run)."""
+    store = KeypointStore(store_root, create=False)
+    src = str(sample.source)
+    with store.lock(key) as got:
+        if not got:
+            return SampleResult(src, sample.label, "busy", key, reason=f"locked by {store.lock_holder(key)}")
+        done = _from_store(store, sample, key, retry_failed)
+        if done is not None:
+            return done
+        t0 = time.perf_counter()
+        used = key_settings(sample.kind, settings, frames_fps)
+        try:
+            seq = read_sample(sample, settings, frames_fps)
+        except PoseharError as exc:
+            seconds = time.perf_counter() - t0
+            store.record_failure(key, sample, used, str(exc), seconds)
+            return SampleResult(src, sample.label, "failed", key, seconds=seconds, reason=str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported, not recorded: the next run retries it
+            return SampleResult(src, sample.label, "error", key, reason=f"{type(exc).__name__}: {exc}")
+        seconds = time.perf_counter() - t0
+        store.put(key, seq, sample, used, seconds)
+        return SampleResult(src, sample.label, "done", key, frames=len(seq), seconds=seconds)
+
+
+def _from_store(store: KeypointStore, sample: "Sample", key: str, retry_failed: bool) -> SampleResult | None:
+    rec = store.record(key)
+    if rec is None:
+        return None
+    if rec["status"] == "ok" and store.has(key):
+        return SampleResult(str(sample.source), sample.label, "skipped", key, frames=rec["frames"], from_store=True)
+    if rec["status"] == "failed" and not retry_failed:
+        return SampleResult(str(sample.source), sample.label, "failed", key, reason=rec["reason"], from_store=True)
+    return None
+
+
+def _plan(samples: Iterable["Sample"], store: KeypointStore, settings: PoseSettings,
+          frames_fps: float, retry_failed: bool) -> tuple[list[SampleResult], list[tuple["Sample", str]]]:
+    """Split samples into results known without extracting and (sample, key) jobs to run."""
+    known: list[SampleResult] = []
+    jobs: list[tuple[Sample, str]] = []
+    first_of: dict[str, str] = {}
+    for sample in samples:
+        src = str(sample.source)
+        if sample.kind not in EXTRACTED_KINDS:
+            known.append(SampleResult(src, sample.label, "ignored", reason=f"kind {sample.kind!r}"))
+            continue
+        try:
+            key = store.key_for(sample, settings, frames_fps)
+        except OSError as exc:
+            known.append(SampleResult(src, sample.label, "failed", reason=f"cannot read input: {exc}"))
+            continue
+        if key in first_of:
+            known.append(SampleResult(src, sample.label, "skipped", key, reason=f"same content as {first_of[key]}"))
+            continue
+        first_of[key] = src
+        done = _from_store(store, sample, key, retry_failed)
+        if done is not None:
+            known.append(done)
+        else:
+            jobs.append((sample, key))
+    store.flush_index()
+    return known, jobs
+
+
+def _dask_client(scheduler: Any) -> tuple[Any, bool]:
+    """(client, whether we own it) for a ``tcp://`` address or an existing distributed.Client."""
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError(
+            "extracting on a Dask cluster needs dask.distributed: pip install 'posehar[dask]'"
+        ) from None
+    if isinstance(scheduler, str):
+        return distributed.Client(scheduler), True
+    return scheduler, False
+
+
+def _run_jobs(jobs: Sequence[tuple["Sample", str]], args: tuple, workers: int, client: Any) -> Iterator[SampleResult]:
+    """Run ``extract_one(store_root, sample, key, ...)`` for every job, yielding results as they finish."""
+    store_root, rest = args[0], args[1:]
+    if client is not None:
+        import distributed
+
+        futures = {client.submit(extract_one, store_root, s, k, *rest, pure=False): (s, k) for s, k in jobs}
+        for fut in distributed.as_completed(futures):
+            yield _result_or_error(fut, *futures[fut])
+    elif workers <= 1:
+        for sample, key in jobs:
+            yield extract_one(store_root, sample, key, *rest)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(extract_one, store_root, s, k, *rest): (s, k) for s, k in jobs}
+            for fut in as_completed(futures):
+                yield _result_or_error(fut, *futures[fut])
+
+
+def _result_or_error(future: Any, sample: "Sample", key: str) -> SampleResult:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker must not abort the run
+        return SampleResult(str(sample.source), sample.label, "error", key, reason=f"{type(exc).__name__}: {exc}")
+
+
+def extract_dataset(
+    samples: Iterable["Sample"],
+    store: KeypointStore | str | os.PathLike,
+    settings: PoseSettings = PoseSettings(),
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    frames_fps: float = 30.0,
+) -> ExtractReport:
+    """Extract every sample not yet in ``store`` and return what happened to each.
+
+    ``workers`` > 1 runs that many local processes (1 runs in this process); ``scheduler``
+    (a ``tcp://host:port`` address or a ``distributed.Client``) runs on a Dask cluster
+    instead, whose workers must see the store at the same path. ``frames_fps`` is the
+    frame rate assumed for frame folders. Never raises for a bad input: see the report.
+    """
+    t0 = time.perf_counter()
+    store = store if isinstance(store, KeypointStore) else KeypointStore(store)
+    client, owned = _dask_client(scheduler) if scheduler is not None else (None, False)
+    try:
+        store.clean_temp()
+        results, jobs = _plan(samples, store, settings, frames_fps, retry_failed)
+        bar = _progress(len(jobs), progress)
+        frames = 0
+        args = (str(store.root.resolve()), settings, frames_fps, retry_failed)
+        for res in _run_jobs(jobs, args, workers, client):
+            results.append(res)
+            frames += res.frames if res.status == "done" else 0
+            fps = frames / (time.perf_counter() - t0)
+            bar.set_postfix(fps=f"{fps:.1f}", failed=sum(r.status == "failed" for r in results), refresh=False)
+            bar.update(1)
+        bar.close()
+    finally:
+        if owned:
+            client.close()
+    return ExtractReport(results, time.perf_counter() - t0)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="video", desc="extract", disable=not enabled, dynamic_ncols=True)

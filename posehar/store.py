@@ -1,0 +1,373 @@
+"""KeypointStore: extracted keypoint sequences on disk, keyed by input content and pose settings.
+
+Layout of a store folder::
+
+    store.json                 format name and version
+    hash_index.json            (abs path, size, mtime_ns) -> content hash, so reruns do not rehash
+    seq/<key[:2]>/<key>.npz    one KeypointSequence per key (KeypointSequence.save)
+    records/<key>.json         status ok|failed, reason, sample, frames, seconds, settings, version
+    locks/<key>.lock           present only while a process works on that key
+
+The key is the sha256 of the input's content hash, the sample kind (and index), the
+canonical JSON of the settings that change the output, and the store format version.
+The same video under another name gets the same key; other settings get another key.
+
+Concurrency: every file is written to a temp file, fsynced and renamed into place, and the
+record is written last, so a key is done only once its sequence is complete. A per-key lock
+(``fcntl.flock`` on ``locks/<key>.lock``) makes sure one process at a time works on a key.
+flock was chosen over O_EXCL lock files because the kernel drops it when its holder dies,
+even by SIGKILL, so there is no stale-lock takeover to get wrong. On NFS, Linux maps flock
+to POSIX byte-range locks (NFSv4, or NFSv3 with lockd). Temp files are only written under
+the lock of what they belong to, so a later run deletes leftovers (from a killed process)
+after taking that lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from . import __version__
+from .errors import StoreError
+from .pose import PoseSettings
+from .sequence import KeypointSequence
+
+if TYPE_CHECKING:
+    from .datasets import Sample
+
+STORE_FORMAT = "posehar-keypoint-store"
+STORE_VERSION = 1
+_INDEX_LOCK = "hash_index"
+_CHUNK = 1 << 20
+
+
+def canonical_json(obj: Any) -> str:
+    """JSON with sorted keys and no whitespace: equal values give equal strings."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def key_settings(kind: str, settings: PoseSettings, frames_fps: float = 30.0) -> dict:
+    """The settings that change the output for a sample of ``kind`` (part of its key).
+
+    Kinect skeletons do not go through MediaPipe: only stride and max_frames apply.
+    Frame folders carry no frame rate, so the assumed ``frames_fps`` is part of theirs.
+    """
+    if kind == "kinect_skeleton":
+        return {"stride": settings.stride, "max_frames": settings.max_frames}
+    out = settings.as_dict()
+    if kind == "frames":
+        out["frames_fps"] = float(frames_fps)
+    return out
+
+
+def make_key(content_hash: str, kind: str, settings: dict, index: int | None = None) -> str:
+    """Store key of an input given its content hash, kind, output settings and index."""
+    material = {"content": content_hash, "kind": kind, "index": index,
+                "settings": settings, "store_version": STORE_VERSION}
+    return hashlib.sha256(canonical_json(material).encode()).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _folder_files(folder: Path) -> list[tuple[str, Path]]:
+    files = [p for p in folder.rglob("*") if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    return sorted((p.relative_to(folder).as_posix(), p) for p in files)
+
+
+def _signature(path: Path) -> tuple[str, list[tuple[str, Path]]]:
+    """Cheap fingerprint that changes when the content may have changed (size, mtime)."""
+    if path.is_dir():
+        files = _folder_files(path)
+        listing = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in files]
+        return "dir:" + hashlib.sha256(canonical_json(listing).encode()).hexdigest(), files
+    st = path.stat()
+    return f"file:{st.st_size}:{st.st_mtime_ns}", []
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to a temp file beside ``path``, fsync it, rename it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class _FlockFile:
+    """An exclusive flock on a lock file that is deleted on release (inode checked on acquire)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, blocking: bool) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}@{socket.gethostname()}\n".encode())
+                self._fd = fd
+                return True
+            os.close(fd)  # the holder deleted the file as we waited: lock the new one
+
+    def release(self) -> None:
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+
+class KeypointStore:
+    """A folder of extracted keypoint sequences and their records (see the module docstring).
+
+    ``create=False`` opens an existing store only (for reading or exporting).
+    """
+
+    def __init__(self, root: str | os.PathLike, create: bool = True):
+        self.root = Path(root)
+        self._open(create)
+        self._index: dict[str, dict[str, str]] | None = None
+        self._index_new: dict[str, dict[str, str]] = {}
+        self._index_flushed = time.monotonic()
+
+    def _open(self, create: bool) -> None:
+        meta = self.root / "store.json"
+        if meta.is_file():
+            try:
+                info = json.loads(meta.read_text())
+            except (OSError, json.JSONDecodeError) as exc:
+                raise StoreError(f"{meta} is unreadable ({exc}); the store is damaged") from None
+            if info.get("format") != STORE_FORMAT or info.get("version") != STORE_VERSION:
+                raise StoreError(
+                    f"{self.root} is a keypoint store of format {info.get('format')!r} version "
+                    f"{info.get('version')!r}; this posehar reads version {STORE_VERSION}: use a new --out folder"
+                )
+            return
+        if not create:
+            raise StoreError(f"{self.root} is not a posehar keypoint store (no store.json)")
+        if self.root.exists() and (not self.root.is_dir() or any(
+                not p.name.startswith(".") for p in self.root.iterdir())):
+            raise StoreError(
+                f"{self.root} exists and is not a posehar keypoint store (no store.json); "
+                "choose a new or empty folder"
+            )
+        atomic_write_text(meta, canonical_json({"format": STORE_FORMAT, "version": STORE_VERSION}) + "\n")
+
+    # ---- content hashing ----------------------------------------------------------------
+
+    @property
+    def _index_path(self) -> Path:
+        return self.root / "hash_index.json"
+
+    def _read_index(self) -> dict[str, dict[str, str]]:
+        try:
+            return json.loads(self._index_path.read_text()).get("entries", {})
+        except (OSError, json.JSONDecodeError, AttributeError):
+            return {}  # a missing or damaged index only costs rehashing
+
+    def content_hash(self, path: str | os.PathLike) -> str:
+        """sha256 of a file's bytes, or of a folder's sorted (name, size, sha256) list.
+
+        Cached by (absolute path, size, mtime_ns) - for folders, of every file - in
+        ``hash_index.json``; call :meth:`flush_index` to persist new entries (done every 10 s).
+        """
+        p = Path(path).resolve()
+        if not p.exists():
+            raise FileNotFoundError(f"input not found: {p}")
+        if self._index is None:
+            self._index = self._read_index()
+        sig, files = _signature(p)
+        hit = self._index.get(str(p))
+        if hit and hit.get("sig") == sig:
+            return hit["sha256"]
+        if p.is_dir():
+            listing = [(name, f.stat().st_size, file_sha256(f)) for name, f in files]
+            digest = hashlib.sha256(canonical_json(listing).encode()).hexdigest()
+        else:
+            digest = file_sha256(p)
+        entry = {"sig": sig, "sha256": digest}
+        self._index[str(p)] = self._index_new[str(p)] = entry
+        if time.monotonic() - self._index_flushed > 10:
+            self.flush_index()
+        return digest
+
+    def flush_index(self) -> None:
+        """Merge this process's new hash entries into ``hash_index.json`` (atomic, locked)."""
+        self._index_flushed = time.monotonic()
+        if not self._index_new:
+            return
+        with self._locked(_INDEX_LOCK, blocking=True):
+            entries = self._read_index()
+            entries.update(self._index_new)
+            atomic_write_text(self._index_path, canonical_json({"version": 1, "entries": entries}))
+        self._index_new = {}
+
+    def key_for(self, sample: "Sample", settings: PoseSettings, frames_fps: float = 30.0) -> str:
+        """The store key of ``sample`` extracted with ``settings`` (hashes its content)."""
+        return make_key(self.content_hash(sample.source), sample.kind,
+                        key_settings(sample.kind, settings, frames_fps), sample.index)
+
+    # ---- locks and temp files -----------------------------------------------------------
+
+    @contextmanager
+    def _locked(self, name: str, blocking: bool) -> Iterator[bool]:
+        lock = _FlockFile(self.root / "locks" / f"{name}.lock")
+        got = lock.acquire(blocking)
+        try:
+            yield got
+        finally:
+            if got:
+                lock.release()
+
+    @contextmanager
+    def lock(self, key: str, blocking: bool = False) -> Iterator[bool]:
+        """Hold the lock of ``key``; yields False (without waiting) if another process holds it.
+
+        Taking it also deletes that key's temp files left by a killed process.
+        """
+        with self._locked(key, blocking) as got:
+            if got:
+                for tmp in self._temp_files(f".{key}."):
+                    tmp.unlink(missing_ok=True)
+            yield got
+
+    def lock_holder(self, key: str) -> str:
+        """``pid@host`` of the process holding ``key``'s lock, or '' if unknown."""
+        try:
+            return (self.root / "locks" / f"{key}.lock").read_text().strip()
+        except OSError:
+            return ""
+
+    def _temp_files(self, prefix: str = ".") -> list[Path]:
+        found = list((self.root / "records").glob(f"{prefix}*.tmp"))
+        found += (self.root / "seq").glob(f"*/{prefix}*.tmp")
+        return found
+
+    def clean_temp(self) -> int:
+        """Delete temp files left by killed processes (those not being written now); return how many."""
+        removed = 0
+        for tmp in self._temp_files():
+            key = tmp.name[1:].split(".", 1)[0]
+            with self._locked(key, blocking=False) as got:
+                if got and tmp.exists():
+                    tmp.unlink()
+                    removed += 1
+        with self._locked(_INDEX_LOCK, blocking=True):
+            for tmp in self.root.glob(".hash_index.json.*.tmp"):
+                tmp.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # ---- sequences and records ----------------------------------------------------------
+
+    def sequence_path(self, key: str) -> Path:
+        return self.root / "seq" / key[:2] / f"{key}.npz"
+
+    def record_path(self, key: str) -> Path:
+        return self.root / "records" / f"{key}.json"
+
+    def record(self, key: str) -> dict | None:
+        """The record of ``key``, or None if it was never finished."""
+        path = self.record_path(key)
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{path} is unreadable ({exc}); delete it to redo that sample") from None
+
+    def has(self, key: str) -> bool:
+        """True if ``key`` was extracted successfully and its sequence is on disk."""
+        rec = self.record(key)
+        return rec is not None and rec.get("status") == "ok" and self.sequence_path(key).is_file()
+
+    def load(self, key: str) -> KeypointSequence:
+        """The sequence stored under ``key`` (raises if there is none)."""
+        if not self.has(key):
+            raise StoreError(f"no extracted sequence for key {key} in {self.root}")
+        return KeypointSequence.load(self.sequence_path(key))
+
+    def get(self, sample: "Sample", settings: PoseSettings, frames_fps: float = 30.0) -> KeypointSequence | None:
+        """The stored sequence of ``sample`` with ``settings`` (labelled as ``sample``), or None."""
+        key = self.key_for(sample, settings, frames_fps)
+        if not self.has(key):
+            return None
+        seq = self.load(key)
+        seq.label = sample.label
+        seq.meta.update(label=sample.label, group=sample.group, source=str(sample.source))
+        return seq
+
+    def _record(self, key: str, sample: "Sample", settings: dict, **fields: Any) -> dict:
+        rec = {
+            "key": key, "source": str(sample.source), "label": sample.label, "group": sample.group,
+            "kind": sample.kind, "index": sample.index, "settings": settings,
+            "posehar_version": __version__, "store_version": STORE_VERSION,
+            "host": socket.gethostname(), "pid": os.getpid(), "time": time.time(), **fields,
+        }
+        atomic_write_text(self.record_path(key), json.dumps(rec, indent=1, sort_keys=True) + "\n")
+        return rec
+
+    def put(self, key: str, seq: KeypointSequence, sample: "Sample", settings: dict, seconds: float = 0.0) -> dict:
+        """Save ``seq`` under ``key`` (labelled with ``sample``), then its ok record; returns the record.
+
+        Call it while holding :meth:`lock` of ``key``.
+        """
+        seq.label = sample.label
+        seq.meta.update(label=sample.label, group=sample.group, kind=sample.kind, store_key=key)
+        seq.save(self.sequence_path(key))
+        return self._record(key, sample, settings, status="ok", reason="", frames=len(seq), seconds=seconds)
+
+    def record_failure(self, key: str, sample: "Sample", settings: dict, reason: str, seconds: float = 0.0) -> dict:
+        """Record that ``sample`` cannot be extracted with these settings, and why."""
+        return self._record(key, sample, settings, status="failed", reason=reason, frames=0, seconds=seconds)
+
+    def records(self) -> Iterator[dict]:
+        """Every finished record (ok and failed), in key order."""
+        for path in sorted((self.root / "records").glob("*.json")):
+            rec = self.record(path.stem)
+            if rec is not None:
+                yield rec
+
+    def manifest(self) -> list[dict]:
+        """Every record, sorted by (label, source), with ``sequence`` = the path of ok ones."""
+        rows = []
+        for rec in self.records():
+            ok = rec["status"] == "ok"
+            rows.append({**rec, "sequence": str(self.sequence_path(rec["key"])) if ok else None})
+        return sorted(rows, key=lambda r: (str(r["label"]), r["source"], r["key"]))
