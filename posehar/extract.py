@@ -187,12 +187,14 @@ def _from_store(store: KeypointStore, sample: "Sample", key: str, retry_failed: 
     return None
 
 
-def _plan(samples: Iterable["Sample"], store: KeypointStore, settings: PoseSettings,
-          frames_fps: float, retry_failed: bool) -> tuple[list[SampleResult], list[tuple["Sample", str]]]:
-    """Split samples into results known without extracting and (sample, key) jobs to run."""
+def _plan(samples: Iterable["Sample"], store: KeypointStore, settings: PoseSettings, frames_fps: float,
+          retry_failed: bool) -> tuple[list[SampleResult], list[tuple["Sample", str]], list[tuple["Sample", str]]]:
+    """Split samples into results known without extracting, (sample, key) jobs to run, and
+    duplicates: (sample, key) whose content is that of an earlier sample."""
     known: list[SampleResult] = []
     jobs: list[tuple[Sample, str]] = []
-    first_of: dict[str, str] = {}
+    duplicates: list[tuple[Sample, str]] = []
+    seen: set[str] = set()
     for sample in samples:
         src = str(sample.source)
         if sample.kind not in EXTRACTED_KINDS:
@@ -203,17 +205,24 @@ def _plan(samples: Iterable["Sample"], store: KeypointStore, settings: PoseSetti
         except OSError as exc:
             known.append(SampleResult(src, sample.label, "failed", reason=f"cannot read input: {exc}"))
             continue
-        if key in first_of:
-            known.append(SampleResult(src, sample.label, "skipped", key, reason=f"same content as {first_of[key]}"))
+        if key in seen:
+            duplicates.append((sample, key))
             continue
-        first_of[key] = src
+        seen.add(key)
         done = _from_store(store, sample, key, retry_failed)
         if done is not None:
             known.append(done)
         else:
             jobs.append((sample, key))
     store.flush_index()
-    return known, jobs
+    return known, jobs, duplicates
+
+
+def _duplicate(sample: "Sample", first: SampleResult) -> SampleResult:
+    """A sample with the same content as ``first`` shares its outcome (it is not extracted twice)."""
+    status = "skipped" if first.status in ("done", "skipped") else first.status
+    reason = f"same content as {first.source}" + (f": {first.reason}" if first.reason else "")
+    return SampleResult(str(sample.source), sample.label, status, first.key, reason=reason, from_store=first.from_store)
 
 
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
@@ -278,7 +287,7 @@ def extract_dataset(
     client, owned = _dask_client(scheduler) if scheduler is not None else (None, False)
     try:
         store.clean_temp()
-        results, jobs = _plan(samples, store, settings, frames_fps, retry_failed)
+        results, jobs, duplicates = _plan(samples, store, settings, frames_fps, retry_failed)
         bar = _progress(len(jobs), progress)
         frames = 0
         args = (str(store.root.resolve()), settings, frames_fps, retry_failed)
@@ -289,6 +298,8 @@ def extract_dataset(
             bar.set_postfix(fps=f"{fps:.1f}", failed=sum(r.status == "failed" for r in results), refresh=False)
             bar.update(1)
         bar.close()
+        by_key = {r.key: r for r in results if r.key is not None}
+        results += [_duplicate(sample, by_key[key]) for sample, key in duplicates]
     finally:
         if owned:
             client.close()

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posehar.datasets.base import Sample
+from posehar.cli import main
+from posehar.datasets import Sample
 from posehar.extract import extract_dataset
 from posehar.pose import PoseSettings, extract_keypoints
 from posehar.store import KeypointStore
@@ -33,7 +34,7 @@ SCRIPT = """
 import json, sys, time
 from pathlib import Path
 import posehar.extract as ex
-from posehar.datasets.base import Sample
+from posehar.datasets import Sample
 from posehar.pose import PoseSettings
 
 store, pause, *clips = sys.argv[1:]
@@ -147,6 +148,39 @@ def test_frame_folder_matches_the_video(tmp_path: Path, videos: Path) -> None:
     video = extract_keypoints(videos / "seed_test_9.mp4", SETTINGS)
     np.testing.assert_array_equal(got.pose, video.pose)
     assert got.frame_size == video.frame_size and got.fps == 25.0
+
+
+def test_kinect_skeletons_need_no_mediapipe(tmp_path: Path) -> None:
+    from dataset_fixtures import make_g3d_sequence
+
+    sample = Sample(make_g3d_sequence(tmp_path / "seq", frames=(1, 2, 3, 10)) / "Skeleton", "wave", "actor01",
+                    "kinect_skeleton")
+    strided = PoseSettings(stride=2)
+    report = extract_dataset([sample], tmp_path / "store", strided, progress=False)
+    assert report.with_status("done")[0].frames == 2
+    store = KeypointStore(tmp_path / "store")
+    seq = store.get(sample, PoseSettings(keypoints="body", stride=2))  # MediaPipe settings do not matter
+    assert seq.layout == "kinect_v1" and seq.frame_indices.tolist() == [1, 3] and seq.label == "wave"
+
+
+def test_cli_extract_summary_and_exit_codes(tmp_path: Path, videos: Path, capsys) -> None:
+    root = tmp_path / "custom"
+    for cls, clip in (("kick", "seed_test_6"), ("wave", "seed_test_9")):
+        (root / cls).mkdir(parents=True)
+        shutil.copy(videos / f"{clip}.mp4", root / cls / f"{clip}.mp4")
+    (root / "wave" / "broken.mp4").write_text("not a video")
+    common = ["--keypoints", "body", "--max-frames", "4", "--quiet"]
+    args = ["extract", "custom", str(root), "--out", str(tmp_path / "store"), *common]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "done 2, skipped 0 (already in store), failed 1" in out and "broken.mp4" in out and "frames/s" in out
+    assert main(args) == 0
+    assert "done 0, skipped 2" in capsys.readouterr().out
+    (root / "kick" / "seed_test_6.mp4").write_text("broken too")
+    (root / "wave" / "seed_test_9.mp4").write_text("broken too")  # same content: failed, not skipped
+    assert main(["extract", "custom", str(root), "--out", str(tmp_path / "other"), *common]) == 1
+    assert main(["extract", "no-such-dataset", str(root), "--out", str(tmp_path / "x")]) == 2
+    assert "unknown dataset" in capsys.readouterr().err
 
 
 def test_resume_after_sigkill(tmp_path: Path, videos: Path, script: Path, reference: KeypointStore) -> None:

@@ -20,6 +20,9 @@ COMMANDS: dict[str, str] = {
     "overlay": "overlay",
     "train": "train",
     "evaluate": "evaluate",
+    "extract": "extract",
+    "export-pyskl": "export_pyskl",
+    "import-pyskl": "import_pyskl",
 }
 
 

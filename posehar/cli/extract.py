@@ -1,0 +1,83 @@
+"""``posehar extract DATASET ROOT --out STORE``: keypoints of a whole dataset into a store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..errors import DatasetLayoutError
+from ..pose import KEYPOINT_SETS, PoseSettings
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _option(text: str) -> tuple[str, object]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "extract",
+        help="extract keypoints of a whole dataset into a store (parallel, resumable)",
+        description=(
+            "Run the pose stage over every sample of a dataset and save the results in a keypoint "
+            "store keyed by video content and pose settings. Rerunning the same command skips what "
+            "is done (also after a crash or Ctrl-C); unreadable videos are recorded with their reason."
+        ),
+    )
+    p.add_argument("dataset", help="dataset name, as posehar.datasets.get_dataset knows it (e.g. ucf101, custom)")
+    p.add_argument("root", help="the dataset's root folder")
+    p.add_argument("--out", required=True, metavar="STORE", help="keypoint store folder (created if missing)")
+    p.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run on this Dask cluster instead (needs posehar[dask]; workers must see STORE)")
+    p.add_argument("--keypoints", choices=KEYPOINT_SETS, default="holistic", help="holistic (body + hands) or body")
+    p.add_argument("--stride", type=_positive_int, default=1, help="keep every N-th frame")
+    p.add_argument("--max-frames", type=_positive_int, help="keep at most N frames per video")
+    p.add_argument("--frames-fps", type=float, default=30.0, help="frame rate of frame-folder samples (default 30)")
+    p.add_argument("--retry-failed", action="store_true", help="retry samples that failed in an earlier run")
+    p.add_argument("--split", type=int, help="dataset split number, passed to the dataset (e.g. UCF101 1-3)")
+    p.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="other dataset option, passed through (VALUE read as JSON if it parses, e.g. train=false)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..datasets import get_dataset
+    from ..extract import extract_dataset
+
+    options = dict(args.options)
+    if args.split is not None:
+        options["split"] = args.split
+    try:
+        dataset = get_dataset(args.dataset, args.root, **options)
+    except TypeError as exc:
+        raise DatasetLayoutError(f"dataset {args.dataset!r} does not take options {sorted(options)} ({exc})") from None
+    if not dataset.samples:
+        print(f"posehar: error: dataset {args.dataset!r} at {args.root} has no samples", file=sys.stderr)
+        return 1
+    settings = PoseSettings(keypoints=args.keypoints, stride=args.stride, max_frames=args.max_frames)
+    try:
+        report = extract_dataset(
+            dataset.samples, args.out, settings, workers=args.workers, scheduler=args.scheduler,
+            progress=not args.quiet, retry_failed=args.retry_failed, frames_fps=args.frames_fps,
+        )
+    except ImportError as exc:
+        print(f"posehar: error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    useful = ("done", "skipped", "busy", "ignored")
+    return 0 if any(report.with_status(s) for s in useful) else 1
