@@ -1,0 +1,1 @@
+"""Converters between posehar keypoint stores and other toolkits' formats."""
