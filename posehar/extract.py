@@ -251,11 +251,13 @@ def _run_jobs(jobs: Sequence[tuple["Sample", str]], args: tuple, workers: int, c
         for sample, key in jobs:
             yield extract_one(store_root, sample, key, *rest)
     else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
             futures = {pool.submit(extract_one, store_root, s, k, *rest): (s, k) for s, k in jobs}
             for fut in as_completed(futures):
                 yield _result_or_error(fut, *futures[fut])
+        finally:  # on Ctrl-C, do not start the samples still queued
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _result_or_error(future: Any, sample: "Sample", key: str) -> SampleResult:
@@ -288,16 +290,8 @@ def extract_dataset(
     try:
         store.clean_temp()
         results, jobs, duplicates = _plan(samples, store, settings, frames_fps, retry_failed)
-        bar = _progress(len(jobs), progress)
-        frames = 0
         args = (str(store.root.resolve()), settings, frames_fps, retry_failed)
-        for res in _run_jobs(jobs, args, workers, client):
-            results.append(res)
-            frames += res.frames if res.status == "done" else 0
-            fps = frames / (time.perf_counter() - t0)
-            bar.set_postfix(fps=f"{fps:.1f}", failed=sum(r.status == "failed" for r in results), refresh=False)
-            bar.update(1)
-        bar.close()
+        results += _run_with_progress(jobs, args, workers, client, progress, t0)
         by_key = {r.key: r for r in results if r.key is not None}
         results += [_duplicate(sample, by_key[key]) for sample, key in duplicates]
     finally:
@@ -306,7 +300,18 @@ def extract_dataset(
     return ExtractReport(results, time.perf_counter() - t0)
 
 
-def _progress(total: int, enabled: bool) -> Any:
+def _run_with_progress(jobs: Sequence[tuple["Sample", str]], args: tuple, workers: int, client: Any,
+                       progress: bool, t0: float) -> list[SampleResult]:
+    """Run the jobs under a tqdm bar (videos, ETA, frames/s and failures so far as postfix)."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="video", desc="extract", disable=not enabled, dynamic_ncols=True)
+    results: list[SampleResult] = []
+    frames = failed = 0
+    with tqdm(total=len(jobs), unit="video", desc="extract", disable=not progress, dynamic_ncols=True) as bar:
+        for res in _run_jobs(jobs, args, workers, client):
+            results.append(res)
+            frames += res.frames if res.status == "done" else 0
+            failed += res.status in ("failed", "error")
+            bar.set_postfix(fps=f"{frames / (time.perf_counter() - t0):.1f}", failed=failed, refresh=False)
+            bar.update(1)
+    return results
