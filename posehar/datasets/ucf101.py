@@ -33,6 +33,8 @@ def parse_class_index(text: str) -> list[str]:
         if len(parts) != 2 or not parts[0].isdigit():
             raise DatasetLayoutError(f"classInd.txt line {n}: expected '<index> <ClassName>', got {line!r}")
         names[int(parts[0])] = parts[1]
+    if not names:
+        raise DatasetLayoutError("classInd.txt lists no classes")
     if sorted(names) != list(range(1, len(names) + 1)) or len(set(names.values())) != len(names):
         raise DatasetLayoutError(
             f"classInd.txt must number {len(names)} distinct classes 1..{len(names)}; "
