@@ -1,0 +1,41 @@
+"""posehar overlay VIDEO -o OUT.mp4: skeletons (and optionally the predicted action) on a video."""
+
+from __future__ import annotations
+
+import argparse
+
+from .pose import add_pose_options, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("overlay", help="draw skeletons (and the predicted action) on a video",
+                       description="Write an .mp4 with body and hand skeletons drawn on every frame.")
+    p.add_argument("video")
+    p.add_argument("-o", "--out", required=True, help="output .mp4")
+    p.add_argument("--keypoints-file", help="use keypoints from this .npz instead of running MediaPipe")
+    p.add_argument("--model", default=None, help="also label frames with this model's prediction")
+    p.add_argument("--no-label", action="store_true", help="skeletons only, no prediction")
+    p.add_argument("--sheet", metavar="OUT.png", help="also write a contact sheet")
+    add_pose_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..overlay import contact_sheet, write_overlay
+    from ..pose import extract_keypoints
+    from ..predict import predict_sequence
+    from ..sequence import KeypointSequence
+
+    if args.keypoints_file:
+        seq = KeypointSequence.load(args.keypoints_file)
+    else:
+        seq = extract_keypoints(args.video, settings_from(args), progress=True)
+    label_at = None
+    if not args.no_label:
+        result = predict_sequence(seq, args.model)
+        label_at = result.label_at
+    write_overlay(args.video, seq, args.out, label_at=label_at)
+    if args.sheet:
+        contact_sheet(args.video, seq, args.sheet, label_at=label_at)
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,41 @@
+"""posehar pose VIDEO -o SEQ.npz: extract keypoints of one video."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_pose_options(p: argparse.ArgumentParser) -> None:
+    """Options that set PoseSettings, shared by the commands that run the pose stage."""
+    p.add_argument("--keypoints", choices=("holistic", "body"), default="holistic",
+                   help="holistic = body + both hands (default); body = 33 body landmarks, ~2x faster")
+    p.add_argument("--model-complexity", type=int, default=1,
+                   help="BlazePose model: only 1 ships with mediapipe 0.10.21 (0 and 2 need a download)")
+    p.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+
+
+def settings_from(args: argparse.Namespace):
+    from ..pose import PoseSettings
+
+    return PoseSettings(keypoints=args.keypoints, model_complexity=args.model_complexity,
+                        stride=args.stride, max_frames=args.max_frames)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("pose", help="extract keypoints of a video to .npz",
+                       description="Run MediaPipe on a video and save its KeypointSequence (.npz, no pickle).")
+    p.add_argument("video")
+    p.add_argument("-o", "--out", required=True, help="output .npz")
+    add_pose_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..pose import extract_keypoints
+
+    seq = extract_keypoints(args.video, settings_from(args), progress=True)
+    seq.save(args.out)
+    print(f"{args.out}: {len(seq)} frames, person in {seq.person_fraction:.0%}, "
+          f"left hand {seq.left_present.mean():.0%}, right hand {seq.right_present.mean():.0%}")
+    return 0

@@ -1,0 +1,52 @@
+"""posehar predict VIDEO: the action in a video, with probabilities, timeline and overlay."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("predict", help="recognise the action in a video",
+                       description="Recognise the action in a video with a posehar model (default: the shipped one).")
+    p.add_argument("video", help="video file (mp4, avi, ...)")
+    p.add_argument("--model", default=None, help="shipped model name or bundle folder (default: the shipped default)")
+    p.add_argument("--top-k", type=int, default=3, help="how many classes to list (default 3)")
+    p.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    p.add_argument("--overlay", metavar="OUT.mp4", help="also write a video with skeletons and the label")
+    p.add_argument("--sheet", metavar="OUT.png", help="also write a contact sheet of a few frames")
+    p.add_argument("--timeline", metavar="OUT", action="append", default=[],
+                   help="write the timeline as .json, .csv or .png (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..overlay import contact_sheet, write_overlay
+    from ..predict import predict_action, save_timeline
+
+    result = predict_action(args.video, model=args.model, top_k=args.top_k, stride=args.stride,
+                            max_frames=args.max_frames, progress=not (args.quiet or args.json))
+    if args.overlay:
+        write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
+    if args.sheet:
+        contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
+    for out in args.timeline:
+        save_timeline(result, out)
+    if args.json:
+        print(result.to_json())
+    else:
+        print(f"{Path(args.video).name}: {result.label}"
+              + (f" ({result.confidence:.1%})" if result.probabilities else ""))
+        for label, prob in result.top_k:
+            print(f"  {label:<20} {prob:.3f}")
+        print(f"  frames read {result.frames_read}, person in {result.person_fraction:.0%} of them")
+        for seg in result.timeline:
+            print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label} ({seg.confidence:.0%})")
+        for out in [args.overlay, args.sheet, *args.timeline]:
+            if out:
+                print(f"  wrote {out}", file=sys.stderr)
+    return 0

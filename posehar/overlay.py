@@ -1,0 +1,139 @@
+"""Draw body and hand skeletons plus the predicted action on video frames."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import VideoError
+from .layouts import HAND_EDGES, get_layout
+from .sequence import KeypointSequence
+from .video import VideoReader
+
+BODY_COLOUR = (0, 255, 0)      # BGR
+LEFT_COLOUR = (255, 128, 0)
+RIGHT_COLOUR = (0, 128, 255)
+TEXT_COLOUR = (255, 255, 255)
+
+
+def _pixels(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    w, h = size
+    return np.stack([points[:, 0] * w, points[:, 1] * h], axis=1).round().astype(np.int32)
+
+
+def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int) -> np.ndarray:
+    """Draw row ``row`` of ``seq`` (MediaPipe layout, normalised coordinates) onto ``frame`` in place."""
+    h, w = frame.shape[:2]
+    thick = max(1, round(min(w, h) / 240))
+    lay = get_layout(seq.layout)
+    if seq.pose_present[row] and lay.channels == 4:
+        pts = _pixels(seq.pose[row], (w, h))
+        vis = seq.pose[row, :, 3] > 0.3
+        for a, b in lay.edges:
+            if vis[a] and vis[b]:
+                cv2.line(frame, tuple(pts[a]), tuple(pts[b]), BODY_COLOUR, thick, cv2.LINE_AA)
+        for p, v in zip(pts, vis):
+            if v:
+                cv2.circle(frame, tuple(p), thick + 1, BODY_COLOUR, -1, cv2.LINE_AA)
+    for hand, present, colour in ((seq.left_hand, seq.left_present, LEFT_COLOUR),
+                                  (seq.right_hand, seq.right_present, RIGHT_COLOUR)):
+        if hand is None or not present[row]:
+            continue
+        pts = _pixels(hand[row], (w, h))
+        for a, b in HAND_EDGES:
+            cv2.line(frame, tuple(pts[a]), tuple(pts[b]), colour, max(1, thick - 1), cv2.LINE_AA)
+    return frame
+
+
+def draw_label(frame: np.ndarray, text: str) -> np.ndarray:
+    """Write ``text`` in a dark box at the top-left of ``frame`` (in place)."""
+    h, w = frame.shape[:2]
+    scale = max(0.4, min(w, h) / 480)
+    thick = max(1, round(scale * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    cv2.rectangle(frame, (0, 0), (tw + 12, th + base + 12), (0, 0, 0), -1)
+    cv2.putText(frame, text, (6, th + 6), cv2.FONT_HERSHEY_SIMPLEX, scale, TEXT_COLOUR, thick, cv2.LINE_AA)
+    return frame
+
+
+def _row_lookup(seq: KeypointSequence) -> np.ndarray:
+    """For every source frame up to the last one in ``seq``, the nearest earlier row of ``seq``."""
+    n = int(seq.frame_indices[-1]) + 1 if len(seq) else 0
+    lookup = np.zeros(n, dtype=np.int64)
+    lookup[seq.frame_indices] = np.arange(len(seq))
+    marks = np.zeros(n, dtype=bool)
+    marks[seq.frame_indices] = True
+    idx = np.where(marks, np.arange(n), 0)
+    return lookup[np.maximum.accumulate(idx)]
+
+
+def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os.PathLike,
+                  label_at=None) -> Path:
+    """Write ``out`` (.mp4, codec mp4v) with skeletons and labels, at the source's fps and size.
+
+    ``label_at(frame_index) -> (label, confidence)`` gives the text of each frame (e.g.
+    ``ActionPrediction.label_at``); without it only skeletons are drawn. Every source frame
+    is written; frames after the last keypoint row keep the last skeleton.
+    """
+    reader = VideoReader(video)
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise VideoError(f"overlay output must be an .mp4 file, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lookup = _row_lookup(seq)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
+    writer = None
+    try:
+        for index, frame in reader:
+            if writer is None:
+                h, w = frame.shape[:2]
+                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), reader.info.fps, (w, h))
+                if not writer.isOpened():
+                    raise VideoError(f"cannot write {out}: OpenCV has no mp4v encoder here")
+            if len(lookup):
+                draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+            if label_at is not None:
+                label, conf = label_at(index)
+                draw_label(frame, f"{label} {conf:.0%}" if conf else label)
+            writer.write(frame)
+    finally:
+        if writer is not None:
+            writer.release()
+    os.replace(tmp, out)
+    return out
+
+
+def contact_sheet(video: str | os.PathLike, seq: KeypointSequence, out: str | os.PathLike,
+                  n: int = 6, label_at=None, columns: int = 3) -> Path:
+    """Save a PNG grid of ``n`` evenly spaced frames with skeletons drawn, for a quick look."""
+    reader = VideoReader(video)
+    total = int(seq.frame_indices[-1]) + 1 if len(seq) else reader.info.frame_count
+    wanted = set(np.linspace(0, max(total - 1, 0), num=min(n, max(total, 1))).round().astype(int).tolist())
+    lookup = _row_lookup(seq)
+    tiles = []
+    for index, frame in reader:
+        if index in wanted:
+            if len(lookup):
+                draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+            text = f"frame {index}"
+            if label_at is not None:
+                label, conf = label_at(index)
+                text += f"  {label} {conf:.0%}" if conf else f"  {label}"
+            tiles.append(draw_label(frame, text))
+        if index >= max(wanted):
+            break
+    while len(tiles) % columns:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)]
+    sheet = np.vstack(rows)
+    scale = min(1.0, 1920 / sheet.shape[1])
+    if scale < 1.0:
+        sheet = cv2.resize(sheet, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), sheet):
+        raise VideoError(f"cannot write contact sheet {out}")
+    return out

@@ -1,0 +1,186 @@
+"""predict_action: a video (or a keypoint sequence) -> action label, probabilities and timeline."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .models import get_model
+from .pose import PoseSettings, extract_keypoints
+from .sequence import KeypointSequence
+
+UNKNOWN = "unknown"
+NO_PERSON = "no person"
+_MIN_PERSON_FRACTION = 0.5
+
+
+@dataclass
+class Segment:
+    """A stretch of the video with one label."""
+
+    start_s: float
+    end_s: float
+    start_frame: int
+    end_frame: int
+    label: str
+    confidence: float
+
+
+@dataclass
+class ActionPrediction:
+    """What :func:`predict_action` found in one video.
+
+    ``label`` is the most likely class, ``"unknown"`` when the model is not confident (or the
+    input is unlike its training data), or ``"no person"`` when nobody was detected.
+    ``probabilities`` covers every class of the model and sums to 1 (empty when no person).
+    ``timeline`` has one segment per run of equal window labels (videos longer than a window).
+    """
+
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    top_k: list[tuple[str, float]]
+    frames_read: int
+    person_fraction: float
+    fps: float
+    duration_s: float
+    source: str
+    model: str
+    timeline: list[Segment] = field(default_factory=list)
+    keypoints: KeypointSequence | None = field(default=None, repr=False)
+
+    @property
+    def no_person(self) -> bool:
+        return self.label == NO_PERSON
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("keypoints")
+        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def timeline_csv(self) -> str:
+        rows = ["start_s,end_s,start_frame,end_frame,label,confidence"]
+        rows += [f"{s.start_s:.3f},{s.end_s:.3f},{s.start_frame},{s.end_frame},{s.label},{s.confidence:.4f}"
+                 for s in self.timeline]
+        return "\n".join(rows) + "\n"
+
+    def label_at(self, frame: int) -> tuple[str, float]:
+        """The timeline's label and confidence at a source frame (the overall label if no timeline)."""
+        for s in self.timeline:
+            if s.start_frame <= frame < s.end_frame:
+                return s.label, s.confidence
+        return self.label, self.confidence
+
+
+def smooth(proba: np.ndarray, width: int = 3) -> np.ndarray:
+    """Centred moving average of window probabilities over ``width`` windows."""
+    if len(proba) < 2 or width < 2:
+        return proba
+    kernel = np.ones(width) / width
+    padded = np.pad(proba, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
+    return np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(proba.shape[1])], axis=1)
+
+
+def _segments(window_labels: list[str], confidences: np.ndarray, bounds: list[tuple[int, int]], fps: float) -> list[Segment]:
+    segments: list[Segment] = []
+    for lab, conf, (a, b) in zip(window_labels, confidences, bounds):
+        if segments and segments[-1].label == lab and a <= segments[-1].end_frame:
+            last = segments[-1]
+            n = max(last.end_frame - last.start_frame, 1)
+            last.confidence = float((last.confidence * n + conf * (b - last.end_frame)) / max(n + b - last.end_frame, 1))
+            last.end_frame = max(last.end_frame, b)
+            last.end_s = last.end_frame / fps
+        else:
+            start = segments[-1].end_frame if segments else a
+            segments.append(Segment(start / fps, b / fps, start, b, lab, float(conf)))
+    return segments
+
+
+def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothing: int = 3) -> ActionPrediction:
+    """Classify a keypoint sequence; see :func:`predict_action`."""
+    clf = get_model(model)
+    model_name = getattr(model, "name", None) or str(model or "default")
+    common = dict(frames_read=len(seq), person_fraction=seq.person_fraction, fps=seq.fps,
+                  duration_s=len(seq) / seq.fps, source=seq.source, model=model_name, keypoints=seq)
+    if not seq.pose_present.any():
+        return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
+    spans, proba, novelty = clf.window_proba(seq)
+    # Window rows are in the model's frame rate; map them back to source frames.
+    ratio = seq.fps / clf.fps if abs(seq.fps - clf.fps) / clf.fps >= 0.05 else 1.0
+    bounds = [(int(round(a * ratio)), min(int(round(b * ratio)), len(seq))) for a, b in spans]
+    present = np.array([seq.pose_present[a:b].mean() if b > a else 0.0 for a, b in bounds])
+    weights = present >= _MIN_PERSON_FRACTION
+    weights = weights if weights.any() else present > 0
+    mean = (proba * weights[:, None]).sum(0) / weights.sum()
+    overall_unknown = clf.is_unknown(mean[None], np.array([np.median(novelty[weights])]))[0]
+    best = int(mean.argmax())
+    label = UNKNOWN if overall_unknown else str(clf.classes_[best])
+    order = np.argsort(-mean)[:top_k]
+    timeline: list[Segment] = []
+    if len(spans) > 1:
+        smoothed = smooth(proba, smoothing)
+        unknown = clf.is_unknown(smoothed, novelty)
+        labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
+                  for p, u, w in zip(smoothed, unknown, present >= _MIN_PERSON_FRACTION)]
+        frames = [(int(seq.frame_indices[a]), int(seq.frame_indices[b - 1]) + 1) for a, b in bounds]
+        timeline = _segments(labels, smoothed.max(1), frames, seq.fps * max(1, _stride(seq)))
+    return ActionPrediction(
+        label=label, confidence=float(mean[best]),
+        probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},
+        top_k=[(str(clf.classes_[i]), float(mean[i])) for i in order],
+        timeline=timeline, **common)
+
+
+def _stride(seq: KeypointSequence) -> int:
+    if len(seq.frame_indices) < 2:
+        return 1
+    return int(max(1, np.median(np.diff(seq.frame_indices))))
+
+
+def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_k: int = 3,
+                   stride: int = 1, max_frames: int | None = None, smoothing: int = 3,
+                   progress: bool = False) -> ActionPrediction:
+    """Recognise the action in a video file (or an already extracted KeypointSequence).
+
+    ``model``: a shipped model name, a bundle folder, a fitted PoseActionClassifier, or None
+    for the shipped default. Body and hand keypoints are extracted if the model uses hands.
+    Returns an :class:`ActionPrediction` (label, all probabilities, top-k, frames read,
+    person fraction and, for videos longer than the model window, a smoothed timeline).
+    Raises VideoError for a missing, empty or undecodable file.
+    """
+    clf = get_model(model)
+    if isinstance(video, KeypointSequence):
+        seq = video
+    else:
+        hands = clf.feature_config_.hands
+        settings = PoseSettings(keypoints="holistic" if hands else "body", stride=stride, max_frames=max_frames)
+        seq = extract_keypoints(video, settings, progress=progress)
+    result = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
+    result.model = str(model) if model is not None and not hasattr(model, "predict_proba") else (
+        "default" if model is None else type(model).__name__)
+    return result
+
+
+def save_timeline(result: ActionPrediction, out: str | os.PathLike) -> Path:
+    """Write the timeline as .json, .csv or a .png plot (chosen by the file suffix)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".csv":
+        out.write_text(result.timeline_csv())
+    elif out.suffix == ".json":
+        out.write_text(json.dumps([asdict(s) for s in result.timeline], indent=2))
+    elif out.suffix == ".png":
+        from .plots import plot_timeline
+
+        plot_timeline(result, out)
+    else:
+        raise ValueError(f"timeline output must end in .json, .csv or .png, got {out.name}")
+    return out
