@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,3 +32,11 @@ def videos(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def gestures(shared: Path) -> Path:
     return shared / "keypoints" / "mp_gestures"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(gestures: Path, tmp_path_factory) -> Path:
+    """Bundle folder of a small model trained on p01-p12 (3 epochs)."""
+    from model_fixtures import train_tiny_model
+
+    return train_tiny_model(gestures, tmp_path_factory.mktemp("model") / "tiny")
