@@ -1,0 +1,319 @@
+"""Cross-person benchmark: grouped K-fold by person on the MediaPipe gestures data.
+
+Every fold's test people are never seen in training (nor in the encoder's early-stopping
+validation split, which is drawn from the training people only). Prints accuracy mean +- std
+over folds and seeds, per-class recall, the confusion matrix, training time per fold and
+inference speed, for posehar (body+hands and body-only) and two baselines:
+
+* ``meanstd``: mean and std over time of the raw keypoints (pose 33x4 + hands 2x21x3 = 258 per
+  frame; pose 132 for body-only) + StandardScaler + LogisticRegression;
+* ``lstm``: the popular tutorial stacked LSTM (LSTM 64 -> LSTM 128 -> LSTM 64 (last step) ->
+  Dense 64 relu -> Dense 32 relu -> softmax) on the raw 258 values per frame, Adam, early
+  stopping on a person-grouped validation split.
+
+Examples (from the repository root)::
+
+    python benchmarks/cross_person.py --seeds 0 1 --out results.md
+    python benchmarks/cross_person.py --people p01-p24 --folds 3 --models posehar_hands --set epochs=30
+    python benchmarks/cross_person.py --dataset body_actions
+
+``--people`` restricts the run to a subset of people (hyperparameters were chosen on p01-p24
+only); ``--report-people`` additionally reports accuracy on those test people alone (by default
+p25-p72: the people never used for tuning). ``--set key=value`` overrides a
+PoseActionClassifier parameter (``augment.noise=0.02`` for an AugmentConfig field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from posehar.classifier import PoseActionClassifier  # noqa: E402
+from posehar.sequence import load_batch, load_folder  # noqa: E402
+
+MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body", "lstm")
+
+
+# ---------------------------------------------------------------- baselines
+def raw_frames(seq, hands: bool) -> np.ndarray:
+    """The tutorial's per-frame vector: pose 33x4 (+ left, right hand 21x3; zeros when absent)."""
+    t = len(seq)
+    parts = [seq.pose.reshape(t, -1)]
+    if hands:
+        for h in (seq.left_hand, seq.right_hand):
+            parts.append(np.zeros((t, 63), np.float32) if h is None else h.reshape(t, -1))
+    return np.concatenate(parts, axis=1).astype(np.float32)
+
+
+class MeanStdLogReg:
+    """Mean and std over time of the raw keypoints -> StandardScaler -> LogisticRegression."""
+
+    def __init__(self, hands: bool, seed: int):
+        self.hands = hands
+        self.model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
+
+    def _x(self, X):
+        return np.stack([np.concatenate([f.mean(0), f.std(0)]) for f in (raw_frames(s, self.hands) for s in X)])
+
+    def fit(self, X, y, groups):
+        self.model.fit(self._x(X), y)
+        return self
+
+    def predict(self, X):
+        return self.model.predict(self._x(X))
+
+
+class _StackedLSTM(torch.nn.Module):
+    def __init__(self, input_dim: int, num_classes: int):
+        super().__init__()
+        self.l1 = torch.nn.LSTM(input_dim, 64, batch_first=True)
+        self.l2 = torch.nn.LSTM(64, 128, batch_first=True)
+        self.l3 = torch.nn.LSTM(128, 64, batch_first=True)
+        self.head = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.ReLU(), torch.nn.Linear(64, 32),
+                                        torch.nn.ReLU(), torch.nn.Linear(32, num_classes))
+
+    def forward(self, x):
+        h, _ = self.l1(x)
+        h, _ = self.l2(h)
+        h, _ = self.l3(h)
+        return self.head(h[:, -1])
+
+
+class TutorialLSTM:
+    """The tutorial model; Adam(1e-3), batch 64, up to ``epochs`` (100) with early stopping (patience 10)."""
+
+    def __init__(self, seed: int, epochs: int = 100, patience: int = 10, frames: int = 30):
+        self.seed, self.epochs, self.patience, self.frames = seed, epochs, patience, frames
+
+    def _x(self, X):
+        out = np.zeros((len(X), self.frames, 258), np.float32)
+        for i, s in enumerate(X):
+            f = raw_frames(s, True)[: self.frames]
+            out[i, : len(f)] = f
+            out[i, len(f):] = f[-1]
+        return torch.from_numpy(out)
+
+    def fit(self, X, y, groups):
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        self.classes_ = np.unique(y)
+        target = torch.from_numpy(np.searchsorted(self.classes_, y))
+        x = self._x(X)
+        tr, va = next(GroupShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y, groups))
+        self.net = _StackedLSTM(258, len(self.classes_))
+        opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        best, best_state, waited = -1.0, None, 0
+        self.epochs_run = 0
+        for _ in range(self.epochs):
+            self.net.train()
+            order = rng.permutation(tr)
+            for b in range(0, len(order), 64):
+                rows = order[b: b + 64]
+                loss = torch.nn.functional.cross_entropy(self.net(x[rows]), target[rows])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            self.epochs_run += 1
+            acc = float((self._logits(x[va]).argmax(1) == target[va]).float().mean())
+            if acc > best:
+                best, best_state, waited = acc, copy.deepcopy(self.net.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        self.net.load_state_dict(best_state)
+        return self
+
+    @torch.no_grad()
+    def _logits(self, x):
+        self.net.eval()
+        return torch.cat([self.net(x[s: s + 1024]) for s in range(0, len(x), 1024)])
+
+    def predict(self, X):
+        return self.classes_[self._logits(self._x(X)).argmax(1).numpy()]
+
+
+class Posehar:
+    def __init__(self, hands: bool, seed: int, params: dict):
+        self.model = PoseActionClassifier(hands=hands, random_state=seed, verbose=False).with_params(**params)
+
+    def fit(self, X, y, groups):
+        self.model.fit(X, y, groups=groups)
+        return self
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+def make_model(name: str, seed: int, params: dict, quick: bool):
+    if name.startswith("posehar"):
+        return Posehar(name == "posehar_hands", seed, params)
+    if name.startswith("meanstd"):
+        return MeanStdLogReg(name == "meanstd_hands", seed)
+    if name == "lstm":
+        return TutorialLSTM(seed, epochs=30 if quick else 100)
+    raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+
+
+# ---------------------------------------------------------------- protocol
+def person_range(spec: str | None) -> set[str] | None:
+    """'p01-p24' or 'p01,p05' -> set of person ids."""
+    if not spec:
+        return None
+    out = set()
+    for part in spec.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out |= {f"p{i:02d}" for i in range(int(a.lstrip("p")), int(b.lstrip("p")) + 1)}
+        else:
+            out.add(part)
+    return out
+
+
+def parse_set(items: list[str]) -> dict:
+    params: dict = {}
+    for item in items:
+        key, value = item.split("=", 1)
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass
+        if key.startswith("augment."):
+            params.setdefault("augment", {})[key.split(".", 1)[1]] = value
+        else:
+            params[key] = value
+    return params
+
+
+def splits(y, groups, folds: int, grouped: bool, seed: int):
+    if grouped:
+        # GroupKFold is deterministic; shuffle person order per seed so seeds also vary the folds.
+        people = np.unique(groups)
+        perm = dict(zip(people, np.random.default_rng(seed).permutation(len(people))))
+        return GroupKFold(folds).split(y, y, [perm[g] for g in groups])
+    return StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y)
+
+
+def run(args) -> str:
+    torch.set_num_threads(args.threads)
+    grouped = args.dataset == "gestures"
+    if grouped:
+        X, y, groups = load_folder(args.data)
+        keep = person_range(args.people)
+        if keep is not None:
+            idx = [i for i, g in enumerate(groups) if g in keep]
+            X, y, groups = [X[i] for i in idx], [y[i] for i in idx], [groups[i] for i in idx]
+        title = f"cross-person, {len(set(groups))} people, grouped {args.folds}-fold"
+    else:
+        X = load_batch(args.data)
+        y, groups = [s.label for s in X], ["one_person"] * len(X)
+        title = f"ONE person (within-person, says nothing about new people), stratified {args.folds}-fold"
+    y, groups = np.asarray(y), np.asarray(groups)
+    classes = np.unique(y)
+    report = person_range(args.report_people) if grouped else None
+    params = parse_set(args.set)
+    if args.quick:
+        params.setdefault("epochs", 12)
+    models = args.models or (list(MODELS) if grouped else ["posehar_body", "meanstd_body", "lstm"])
+    res = {m: {"acc": [], "acc_report": [], "train_s": [], "seq_s": [], "cm": 0, "seed_acc": {}} for m in models}
+    for seed in args.seeds:
+        for k, (tr, te) in enumerate(splits(y, groups, args.folds, grouped, seed)):
+            Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
+            for name in models:
+                model = make_model(name, seed, params, args.quick)
+                t0 = time.perf_counter()
+                model.fit(Xtr, y[tr], None if not grouped else groups[tr])
+                t1 = time.perf_counter()
+                pred = model.predict(Xte)
+                t2 = time.perf_counter()
+                r = res[name]
+                acc = float((pred == y[te]).mean())
+                r["acc"].append(acc)
+                r["seed_acc"].setdefault(seed, []).append(acc)
+                if report is not None:
+                    sel = np.isin(groups[te], list(report))
+                    if sel.any():
+                        r["acc_report"].append((int(sel.sum()), int((pred[sel] == y[te][sel]).sum())))
+                r["train_s"].append(t1 - t0)
+                r["seq_s"].append(len(te) / (t2 - t1))
+                r["cm"] = r["cm"] + confusion_matrix(y[te], pred, labels=classes)
+                print(f"seed {seed} fold {k}: {name:14s} acc {acc:.3f}  train {t1 - t0:6.1f} s", file=sys.stderr,
+                      flush=True)
+    return markdown(title, args, params, classes, res, report is not None)
+
+
+def markdown(title, args, params, classes, res, with_report) -> str:
+    lines = [f"### {title}", "",
+             f"data `{args.data}`" + (f", people {args.people}" if args.people else "") +
+             f"; seeds {args.seeds}; torch threads {args.threads}" + (f"; overrides {params}" if params else ""), ""]
+    head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
+    sep = "|---|---|---|"
+    if with_report:
+        head += f" accuracy on {args.report_people} (untuned people) |"
+        sep += "---|"
+    head += " train s / fold | sequences/s |"
+    sep += "---|---|"
+    lines += [head, sep]
+    for name, r in res.items():
+        a = np.array(r["acc"])
+        seed_means = [np.mean(v) for v in r["seed_acc"].values()]
+        row = f"| {name} | {a.mean():.3f} ± {a.std():.3f} (n={len(a)}) | {np.std(seed_means):.3f} |"
+        if with_report:
+            n = sum(t for t, _ in r["acc_report"])
+            row += f" {sum(c for _, c in r['acc_report']) / n:.3f} |" if n else " - |"
+        row += f" {np.mean(r['train_s']):.1f} | {np.mean(r['seq_s']):.0f} |"
+        lines.append(row)
+    lines += ["", "Per-class recall and confusion matrix (summed over folds and seeds; rows = true, columns = predicted):", ""]
+    for name, r in res.items():
+        cm = np.asarray(r["cm"])
+        recall = cm.diagonal() / np.maximum(cm.sum(1), 1)
+        lines.append(f"**{name}**: recall " + ", ".join(f"{c} {v:.3f}" for c, v in zip(classes, recall)))
+        lines.append("")
+        lines.append("| true \\ pred | " + " | ".join(classes) + " |")
+        lines.append("|---|" + "---|" * len(classes))
+        for c, row in zip(classes, cm):
+            lines.append(f"| {c} | " + " | ".join(str(int(v)) for v in row) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", choices=("gestures", "body_actions"), default="gestures")
+    p.add_argument("--data", default=None, help="gestures folder or body_actions .npz (default: ../shared/data/...)")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--quick", action="store_true", help="fewer epochs (smoke run, not for reporting)")
+    p.add_argument("--models", nargs="+", choices=MODELS)
+    p.add_argument("--people", help="restrict to these people, e.g. p01-p24")
+    p.add_argument("--report-people", default="p25-p72", help="also report accuracy on these test people alone")
+    p.add_argument("--set", nargs="*", default=[], help="PoseActionClassifier overrides key=value")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--out", help="also write the markdown table here")
+    args = p.parse_args(argv)
+    shared = ROOT.parent / "shared" / "data" / "keypoints"
+    if args.data is None:
+        args.data = str(shared / ("mp_gestures" if args.dataset == "gestures" else "body_actions_one_person/actions16.npz"))
+    text = run(args)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""PoseActionClassifier on real MediaPipe gesture recordings (../shared/data), small and fast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from posehar.classifier import PoseActionClassifier
+from posehar.errors import KeypointFormatError
+from posehar.features import mirror
+from posehar.sequence import KeypointSequence, load_batch
+
+TRAIN = [f"p{i:02d}" for i in range(1, 13)]   # 12 people
+TEST = ["p13", "p14", "p15", "p16"]            # 4 other people
+
+
+def _load(folder, people):
+    X, y, g = [], [], []
+    for p in people:
+        for s in load_batch(folder / f"{p}.npz"):
+            X.append(s)
+            y.append(s.label)
+            g.append(p)
+    return X, np.array(y), np.array(g)
+
+
+@pytest.fixture(scope="module")
+def data(gestures):
+    torch.set_num_threads(2)
+    return _load(gestures, TRAIN), _load(gestures, TEST)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    (X, y, g), _ = data
+    return PoseActionClassifier(epochs=6, patience=6, random_state=0, verbose=False).fit(X, y, groups=g)
+
+
+def test_new_people_accuracy_well_above_chance(data, fitted):
+    _, (Xt, yt, _) = data
+    assert list(fitted.classes_) == ["hello", "iloveyou", "thanks"]
+    acc = float((fitted.predict(Xt) == yt).mean())
+    assert acc > 0.6, acc  # chance is 1/3; these 4 people are never seen in training
+
+
+def test_predict_proba_rows_sum_to_one(data, fitted):
+    _, (Xt, _, _) = data
+    p = fitted.predict_proba(Xt[:40])
+    assert p.shape == (40, 3)
+    np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-6)
+    assert (p >= 0).all()
+
+
+def test_same_random_state_same_probabilities(data):
+    (X, y, g), (Xt, _, _) = data
+    sel = np.isin(g, TRAIN[:3])
+    X3, y3, g3 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
+    a = PoseActionClassifier(epochs=2, random_state=7, verbose=False).fit(X3, y3, groups=g3)
+    b = PoseActionClassifier(epochs=2, random_state=7, verbose=False).fit(X3, y3, groups=g3)
+    np.testing.assert_allclose(a.predict_proba(Xt[:20]), b.predict_proba(Xt[:20]), atol=1e-6)
+
+
+def test_grouped_validation_split_never_shares_a_person(data):
+    (_, y, g), _ = data
+    model = PoseActionClassifier(validation_fraction=0.25, random_state=3)
+    target = np.searchsorted(np.unique(y), y)
+    for seed in range(5):
+        tr, va = model._split(target, g, np.random.default_rng(seed))
+        assert len(va) and len(tr)
+        assert not set(g[tr]) & set(g[va])
+        assert len(tr) + len(va) == len(y)
+
+
+def test_other_layout_raises(data, fitted):
+    seq = KeypointSequence(pose=np.random.default_rng(0).random((30, 20, 3)).astype(np.float32), layout="kinect_v1")
+    with pytest.raises(KeypointFormatError):
+        fitted.predict([seq])
+
+
+def test_mirror_twice_is_identity(data):
+    (X, _, _), _ = data
+    for seq in X[:5]:
+        back = mirror(mirror(seq))
+        np.testing.assert_allclose(back.pose, seq.pose, atol=1e-6)
+        np.testing.assert_allclose(back.left_hand, seq.left_hand, atol=1e-6)
+        np.testing.assert_allclose(back.right_hand, seq.right_hand, atol=1e-6)
+        np.testing.assert_array_equal(back.left_present, seq.left_present)
+        np.testing.assert_array_equal(back.right_present, seq.right_present)
+        once = mirror(seq)
+        np.testing.assert_array_equal(once.left_present, seq.right_present)
