@@ -254,13 +254,15 @@ def run(args) -> str:
                 r["cm"] = r["cm"] + confusion_matrix(y[te], pred, labels=classes)
                 print(f"seed {seed} fold {k}: {name:14s} acc {acc:.3f}  train {t1 - t0:6.1f} s", file=sys.stderr,
                       flush=True)
+        if args.out:  # partial results after each seed, so a long run can be stopped early
+            Path(args.out).write_text(markdown(title, args, params, classes, res, report is not None) + "\n")
     return markdown(title, args, params, classes, res, report is not None)
 
 
 def markdown(title, args, params, classes, res, with_report) -> str:
     lines = [f"### {title}", "",
              f"data `{args.data}`" + (f", people {args.people}" if args.people else "") +
-             f"; seeds {args.seeds}; torch threads {args.threads}" + (f"; overrides {params}" if params else ""), ""]
+             f"; seeds {sorted({s for r in res.values() for s in r['seed_acc']})}; torch threads {args.threads}" + (f"; overrides {params}" if params else ""), ""]
     head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
     sep = "|---|---|---|"
     if with_report:
