@@ -125,6 +125,7 @@ def extract_keypoints(
     The result covers the frames kept by ``settings.stride`` / ``settings.max_frames``;
     frames where nobody was found are zeros with their presence flag False.
     """
+    check_model_available(settings.model_complexity)  # fail before any progress bar or decoding
     reader = VideoReader(video, stride=settings.stride, max_frames=settings.max_frames)
     frames: Iterable = reader
     if progress:

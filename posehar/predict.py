@@ -12,6 +12,7 @@ import numpy as np
 from .models import get_model
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
+from .video import check_video_path
 
 UNKNOWN = "unknown"
 NO_PERSON = "no person"
@@ -156,6 +157,8 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     person fraction and, for videos longer than the model window, a smoothed timeline).
     Raises VideoError for a missing, empty or undecodable file.
     """
+    if not isinstance(video, KeypointSequence):
+        check_video_path(video)  # a bad path is reported before the model is even looked up
     clf = get_model(model)
     if isinstance(video, KeypointSequence):
         seq = video

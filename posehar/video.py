@@ -12,6 +12,12 @@ import numpy as np
 
 from .errors import VideoError
 
+# FFmpeg's own log lines ("moov atom not found", ...) would clutter stderr; posehar reports
+# undecodable files as one VideoError instead. Set OPENCV_FFMPEG_LOGLEVEL to see them.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+# A file that decodes fewer than this fraction of the frames its header announces is truncated.
+_TRUNCATED_FRACTION = 0.9
+
 
 @dataclass(frozen=True)
 class VideoInfo:
@@ -37,6 +43,9 @@ def check_video_path(path: str | os.PathLike) -> Path:
         raise VideoError(f"{p} is a directory, not a video file (pass a file such as clip.mp4)")
     if p.stat().st_size == 0:
         raise VideoError(f"video file is empty (0 bytes): {p}")
+    if cv2.haveImageReader(str(p)):
+        raise VideoError(f"{p} is a still image, not a video (posehar needs a clip with motion; "
+                         "pass a video file such as clip.mp4)")
     return p
 
 
@@ -76,7 +85,8 @@ class VideoReader:
 
     Frames are decoded one at a time. ``stride`` keeps every n-th frame (the others are
     grabbed but not decoded), ``max_frames`` stops after that many kept frames.
-    Raises VideoError if the file decodes no frame at all.
+    Raises VideoError if the file decodes no frame at all, or (at the end) if decoding stops
+    well before the frame count in the file's header (a truncated or corrupt file).
     """
 
     def __init__(self, path: str | os.PathLike, stride: int = 1, max_frames: int | None = None):
@@ -114,3 +124,8 @@ class VideoReader:
             cap.release()
         if kept == 0:
             raise VideoError(f"{self.path} decodes no frames (empty, truncated or corrupt video)")
+        expected = self.info.frame_count
+        capped = self.max_frames is not None and kept >= self.max_frames
+        if not capped and expected > 1 and index < _TRUNCATED_FRACTION * expected:
+            raise VideoError(f"{self.path} is truncated or corrupt: its header announces {expected} frames "
+                             f"but decoding stopped after {index}")
