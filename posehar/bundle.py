@@ -66,9 +66,11 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
     if not hasattr(clf, "encoder_"):
         raise ModelBundleError("the classifier is not fitted; call fit() before saving it")
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp.mkdir()
     state = {k: v.detach().contiguous() for k, v in clf.encoder_.state_dict().items()}
     save_file(state, str(tmp / ENCODER))
     with open(tmp / CLASSIFIER, "wb") as fh:
@@ -106,6 +108,38 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
     else:
         os.replace(tmp, path)
     return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
+    """Clean up after saves of bundle ``path`` that were killed part-way.
+
+    A ``.NAME.tmp-PID`` folder (a bundle being written) is deleted. A ``.NAME.old-PID``
+    folder (the previous bundle, moved aside just before the new one took its place) is
+    moved back to ``path`` if nothing is there, else deleted. Folders of a process that is
+    still running (a concurrent save) are left alone. Returns the folders removed or restored.
+    """
+    path = Path(path)
+    removed = []
+    for kind in ("tmp", "old"):
+        for d in path.parent.glob(f".{path.name}.{kind}-*"):
+            pid = d.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and (int(pid) == os.getpid() or not _pid_alive(int(pid))):
+                if kind == "old" and not path.exists():
+                    os.replace(d, path)
+                else:
+                    shutil.rmtree(d, ignore_errors=True)
+                removed.append(d)
+    return removed
 
 
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
@@ -189,4 +223,10 @@ def load_model(path: str | os.PathLike):
         raise ModelBundleError(f"{path}: the bundle's contents do not fit together ({type(exc).__name__}: {exc})") from None
     if clf.encoder_.feature_mean.shape[0] != clf.n_features_in_:
         raise ModelBundleError(f"{path}: encoder input size does not match the feature config")
+    k = len(clf.classes_)
+    shapes_fit = (clf.logreg_.coef_.ndim == 2 and clf.logreg_.coef_.shape[0] in ({k} if k > 2 else {1, k})
+                  and clf.centroids_.shape[:1] == (k,) and len(set(clf.classes_.tolist())) == k)
+    if not shapes_fit:
+        raise ModelBundleError(f"{path}: config.json lists {k} classes but the weights were trained on "
+                               f"{clf.centroids_.shape[0]}; the config was edited")
     return clf
