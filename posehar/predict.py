@@ -13,6 +13,7 @@ from .models import get_model
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
 from .video import check_video_path
+from .video import check_video_path
 
 UNKNOWN = "unknown"
 NO_PERSON = "no person"
@@ -159,6 +160,8 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     """
     if not isinstance(video, KeypointSequence):
         check_video_path(video)  # a bad path is reported before the model is even looked up
+    if not isinstance(video, KeypointSequence):
+        check_video_path(video)
     clf = get_model(model)
     if isinstance(video, KeypointSequence):
         seq = video

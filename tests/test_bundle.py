@@ -1,0 +1,93 @@
+"""Model bundles: round trip, and refusal of truncated, edited, foreign or pickle-carrying bundles."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from posehar.bundle import load_model, read_config
+from posehar.errors import ModelBundleError
+from posehar.sequence import load_batch
+
+
+@pytest.fixture
+def bundle(tiny_model, tmp_path):
+    dst = tmp_path / "model"
+    shutil.copytree(tiny_model, dst)
+    return dst
+
+
+def test_round_trip_gives_same_probabilities(tiny_model, gestures):
+    X = load_batch(gestures / "p40.npz")[:20]
+    a = load_model(tiny_model).predict_proba(X)
+    b = load_model(tiny_model).predict_proba(X)
+    assert a.shape == (20, 3) and np.allclose(a.sum(1), 1) and np.array_equal(a, b)
+    cfg = read_config(tiny_model)
+    assert cfg["classes"] == ["hello", "iloveyou", "thanks"]
+    assert {"torch", "mediapipe", "posehar"} <= set(cfg["versions"])
+
+
+def test_truncated_weights_refused(bundle):
+    w = bundle / "encoder.safetensors"
+    w.write_bytes(w.read_bytes()[:1000])
+    with pytest.raises(ModelBundleError, match="truncated or was edited"):
+        load_model(bundle)
+
+
+def test_edited_classifier_refused(bundle):
+    with np.load(bundle / "classifier.npz") as d:
+        arrays = {k: d[k] for k in d.files}
+    arrays["coef"] = arrays["coef"] * 2
+    np.savez(bundle / "classifier.npz", **arrays)
+    with pytest.raises(ModelBundleError, match="checksum"):
+        load_model(bundle)
+
+
+def test_edited_config_refused(bundle):
+    cfg = json.loads((bundle / "config.json").read_text())
+    del cfg["files"]
+    (bundle / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelBundleError, match="checksums"):
+        load_model(bundle)
+    (bundle / "config.json").write_text('{"format": "posehar-model", "format_vers')
+    with pytest.raises(ModelBundleError, match="not valid JSON"):
+        load_model(bundle)
+
+
+def test_other_version_refused(bundle):
+    cfg = json.loads((bundle / "config.json").read_text())
+    cfg["format_version"] = 99
+    (bundle / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelBundleError, match="format version 99"):
+        load_model(bundle)
+
+
+class _Planted:
+    def __reduce__(self):
+        import pathlib
+
+        return (pathlib.Path.touch, (pathlib.Path(_Planted.marker),))
+
+
+def test_planted_pickle_is_refused_and_never_run(bundle, tmp_path):
+    marker = tmp_path / "PWNED"
+    _Planted.marker = str(marker)
+    payload = pickle.dumps(_Planted())
+    # next to the real files, and in place of the weights
+    (bundle / "model.pkl").write_bytes(payload)
+    with pytest.raises(ModelBundleError, match="pickle"):
+        load_model(bundle)
+    (bundle / "model.pkl").unlink()
+    (bundle / "encoder.safetensors").write_bytes(payload)
+    with pytest.raises(ModelBundleError):
+        load_model(bundle)
+    assert not marker.exists()
+
+
+def test_missing_bundle(tmp_path):
+    with pytest.raises(ModelBundleError, match="not found"):
+        load_model(tmp_path / "nope")

@@ -1,0 +1,79 @@
+"""predict_action, timelines and overlays on real clips with a real (tiny) model."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from posehar import predict_action
+from posehar.overlay import contact_sheet, write_overlay
+from posehar.predict import NO_PERSON, predict_sequence, save_timeline
+from posehar.sequence import KeypointSequence, load_batch
+
+
+@pytest.fixture(scope="module")
+def result(tiny_model, videos):
+    return predict_action(videos / "seed_test_8.mp4", model=tiny_model, top_k=2)
+
+
+def test_prediction_fields(result):
+    assert result.label in result.probabilities or result.label == "unknown"
+    assert set(result.probabilities) == {"hello", "iloveyou", "thanks"}
+    assert sum(result.probabilities.values()) == pytest.approx(1.0)
+    assert len(result.top_k) == 2 and result.top_k[0][1] >= result.top_k[1][1]
+    assert result.frames_read == 57 and result.person_fraction == 1.0
+    d = json.loads(result.to_json())
+    assert d["frames_read"] == 57 and "keypoints" not in d
+
+
+def test_timeline_covers_long_input(result, tmp_path):
+    # 57 frames at 25 fps = 68 frames at the model's 30 fps: more than one 30-frame window
+    assert result.timeline and result.timeline[0].start_frame == 0
+    assert result.timeline[-1].end_frame == 57
+    ends = [s.end_frame for s in result.timeline]
+    assert ends == sorted(ends)
+    csv = save_timeline(result, tmp_path / "t.csv").read_text().splitlines()
+    assert csv[0].startswith("start_s") and len(csv) == len(result.timeline) + 1
+    assert save_timeline(result, tmp_path / "t.png").stat().st_size > 1000
+
+
+def test_no_person_is_a_clear_result(tiny_model):
+    seq = KeypointSequence(pose=np.zeros((40, 33, 4), np.float32), left_hand=np.zeros((40, 21, 3)),
+                           right_hand=np.zeros((40, 21, 3)), source="blank")
+    r = predict_sequence(seq, tiny_model)
+    assert r.label == NO_PERSON and r.no_person and r.probabilities == {} and r.person_fraction == 0.0
+
+
+def test_gestures_of_unseen_person(tiny_model, gestures):
+    seqs = load_batch(gestures / "p48.npz")[::3]  # p48 is not among the training people
+    truth = np.array([s.label for s in seqs])
+    preds = np.array([predict_sequence(s, tiny_model).label for s in seqs])
+    known = preds != "unknown"
+    assert known.sum() >= 5
+    assert (preds[known] == truth[known]).mean() > 0.6  # three classes: chance is 1/3
+
+
+def _count_frames(path):
+    cap = cv2.VideoCapture(str(path))
+    n, frame = 0, None
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        n, frame = n + 1, f
+    return n, frame
+
+
+def test_overlay_video_matches_source_and_has_skeleton(result, videos, tmp_path):
+    out = write_overlay(videos / "seed_test_8.mp4", result.keypoints, tmp_path / "o.mp4", label_at=result.label_at)
+    n, last = _count_frames(out)
+    src_n, src_last = _count_frames(videos / "seed_test_8.mp4")
+    assert n == src_n == 57 and last.shape == src_last.shape
+    green = (last[..., 1] > 200) & (last[..., 0] < 80) & (last[..., 2] < 80)
+    src_green = (src_last[..., 1] > 200) & (src_last[..., 0] < 80) & (src_last[..., 2] < 80)
+    assert green.sum() > src_green.sum() + 200  # skeleton pixels were drawn
+    sheet = contact_sheet(videos / "seed_test_8.mp4", result.keypoints, tmp_path / "s.png")
+    assert cv2.imread(str(sheet)).shape[1] > 640
