@@ -10,7 +10,7 @@ from pathlib import Path
 def register(sub) -> None:
     p = sub.add_parser("predict", help="recognise the action in a video",
                        description="Recognise the action in a video with a posehar model (default: the shipped one).")
-    p.add_argument("video", help="video file (mp4, avi, ...)")
+    p.add_argument("video", help="video file (mp4, avi, ...) or a keypoint sequence .npz from 'posehar pose'")
     p.add_argument("--model", default=None, help="shipped model name or bundle folder (default: the shipped default)")
     p.add_argument("--top-k", type=int, default=3, help="how many classes to list (default 3)")
     p.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
@@ -25,10 +25,17 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import PoseharError
     from ..overlay import contact_sheet, write_overlay
     from ..predict import predict_action, save_timeline
+    from ..sequence import KeypointSequence
 
-    result = predict_action(args.video, model=args.model, top_k=args.top_k, stride=args.stride,
+    source = args.video
+    if str(source).endswith(".npz"):
+        if args.overlay or args.sheet:
+            raise PoseharError("--overlay and --sheet need a video; a keypoint .npz has no frames to draw on")
+        source = KeypointSequence.load(source)
+    result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
                             max_frames=args.max_frames, progress=not (args.quiet or args.json))
     if args.overlay:
         write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
