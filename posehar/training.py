@@ -55,3 +55,52 @@ def seen_unseen(groups_seen, groups) -> tuple[np.ndarray, np.ndarray]:
     """Masks of samples whose group the model was / was not trained on."""
     seen = np.isin(np.asarray(groups), np.asarray(list(groups_seen)))
     return seen, ~seen
+
+
+def store_sequences(samples, store_root, settings, frames_fps: float = 30.0):
+    """The stored sequences of ``samples`` (labels and groups from the samples).
+
+    Raises StoreError naming how many are missing and the command that extracts them.
+    """
+    from .errors import StoreError
+    from .store import KeypointStore
+
+    store = KeypointStore(store_root)
+    seqs, missing = [], []
+    for s in samples:
+        seq = store.get(s, settings, frames_fps)
+        (missing.append(s) if seq is None else seqs.append(seq))
+    if missing:
+        raise StoreError(
+            f"{len(missing)} of {len(samples)} samples have no keypoints in {store_root} with these pose settings "
+            f"(first: {missing[0].source}); run 'posehar extract' on the dataset first, with the same settings")
+    return seqs, [s.label for s in samples], [s.group for s in samples]
+
+
+def train_dataset(name: str, root, store_root, out, split: int = 1, settings=None, cv: int = 0,
+                  progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
+    """Train on the train part of a dataset's standard protocol from an extracted store, test on its test part."""
+    from .datasets.protocols import PROTOCOLS, protocol_split
+    from .evaluation import Report
+    from .pose import PoseSettings
+
+    settings = settings or PoseSettings()
+    train, test = protocol_split(name, root, split)
+    X, y, groups = store_sequences(train.samples, store_root, settings)
+    params.setdefault("layout", X[0].layout)
+    params.setdefault("hands", X[0].has_hands)
+    record: dict = {"dataset": name, "root": str(root), "split": split, "protocol": PROTOCOLS[name.lower()],
+                    "sequences": len(X), "groups": sorted(set(groups)), "classes": sorted(set(y)),
+                    "pose_settings": settings.as_dict(),
+                    "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    if test is None or cv > 1:
+        make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
+        record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
+    start = time.perf_counter()
+    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
+    record["fit_seconds"] = time.perf_counter() - start
+    if test is not None:
+        Xt, yt, _ = store_sequences(test.samples, store_root, settings)
+        record["test"] = Report.from_predictions(yt, clf.predict(Xt), clf.classes_).__dict__
+    save_model(clf, out, training=record)
+    return clf, record

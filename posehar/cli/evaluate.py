@@ -13,7 +13,10 @@ def register(sub) -> None:
                                    "are reported apart from unseen people; the cross-person figure recorded at "
                                    "training time is printed too.")
     p.add_argument("model", help="model bundle folder or shipped model name")
-    p.add_argument("data", help="folder of keypoint .npz files (one per person)")
+    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person)")
+    from .train import add_dataset_options
+
+    add_dataset_options(p)
     p.add_argument("--confusion", metavar="OUT.png", default=None,
                    help="confusion-matrix PNG (default: confusion_<model>.png)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -30,9 +33,20 @@ def run(args: argparse.Namespace) -> int:
     from ..sequence import load_folder
     from ..training import seen_unseen
 
+    from .pose import settings_from
+    from .train import dataset_args
+
     path = resolve_model(args.model)
     clf = get_model(path)
-    X, y, groups = load_folder(args.data)
+    if dataset_args(args):
+        from ..datasets.protocols import protocol_split
+        from ..training import store_sequences
+
+        train, test = protocol_split(args.dataset, args.root, args.split)
+        X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
+        args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
+    else:
+        X, y, groups = load_folder(args.data)
     y = np.asarray(y)
     pred = np.concatenate([clf.predict(X[i:i + 256]) for i in tqdm(range(0, len(X), 256), desc="evaluate", unit="batch")])
     training = getattr(clf, "training_", {})
@@ -56,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"people seen in training ({len(set(np.asarray(groups)[seen]))}; NOT a cross-person figure): "
                      f"{rep.text()}")
     png = args.confusion or f"confusion_{Path(path).name}.png"
-    plot_confusion(np.asarray(report.confusion), report.classes, png, title=f"{Path(path).name} on {Path(args.data).name}")
+    plot_confusion(np.asarray(report.confusion), report.classes, png, title=f"{Path(path).name} on {Path(str(args.data)).name}")
     out["confusion_png"] = png
     print(json.dumps(out, indent=2) if args.json else "\n".join(lines + [f"confusion matrix: {png}"]))
     return 0

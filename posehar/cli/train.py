@@ -11,8 +11,11 @@ def register(sub) -> None:
                        description="Train GRU encoder + logistic regression on keypoint data. DATA is a folder "
                                    "of batch .npz files, one per person (= one group), like "
                                    "shared/data/keypoints/mp_gestures. Runs grouped cross-validation by person "
-                                   "first (--cv), then fits the final model on everything.")
-    p.add_argument("data", help="folder of keypoint .npz files (one per person)")
+                                   "first (--cv), then fits the final model on everything. Or, with --dataset, "
+                                   "train on the train part of a dataset's standard split from an extracted store "
+                                   "and report its test part.")
+    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person)")
+    add_dataset_options(p)
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
     p.add_argument("--cv", type=int, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
     p.add_argument("--body-only", action="store_true", help="ignore hand keypoints")
@@ -21,15 +24,49 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
+def add_dataset_options(p: argparse.ArgumentParser) -> None:
+    """--dataset/--root/--store/--split and the pose settings the store was extracted with."""
+    from .pose import add_pose_options
+
+    g = p.add_argument_group("dataset protocol (instead of DATA)")
+    g.add_argument("--dataset", help="ucf101, hmdb51, ucf11, kth, g3d or custom")
+    g.add_argument("--root", help="the dataset's root folder")
+    g.add_argument("--store", help="keypoint store written by 'posehar extract'")
+    g.add_argument("--split", type=int, default=1, help="split / fold number (default 1)")
+    add_pose_options(g)
+
+
+def dataset_args(args: argparse.Namespace) -> bool:
+    """True when the dataset options are used; errors when they are mixed with DATA or incomplete."""
+    from ..errors import PoseharError
+
+    if args.dataset is None:
+        if args.data is None:
+            raise PoseharError("give a keypoint folder DATA, or --dataset NAME --root ROOT --store STORE")
+        return False
+    if args.data is not None or not (args.root and args.store):
+        raise PoseharError("--dataset needs --root and --store, and no DATA folder")
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..training import train_folder
+    from .pose import settings_from
+    from ..training import train_dataset, train_folder
 
     params = {"random_state": args.seed}
     if args.body_only:
         params["hands"] = False
     if args.epochs:
         params["epochs"] = args.epochs
-    clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
+    if dataset_args(args):
+        clf, record = train_dataset(args.dataset, args.root, args.store, args.out, split=args.split,
+                                    settings=settings_from(args), cv=args.cv if args.cv > 1 else 0, **params)
+        if "test" in record:
+            t = record["test"]
+            print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
+                  f"on {t['n']} clips")
+    else:
+        clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
     cv = record.get("cross_validation")
     if cv:
         print(f"cross-person accuracy ({cv['protocol']}): {cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f} "
