@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,8 @@ class KeypointSequence:
             )
         try:
             meta = json.loads(str(arrays["posehar_meta"]))
+            if not isinstance(meta, dict):
+                raise KeypointFormatError(f"{path}: posehar_meta is not a JSON object")
             if meta.get("format_version") != FORMAT_VERSION:
                 raise KeypointFormatError(
                     f"{path}: sequence format version {meta.get('format_version')} is not "
@@ -193,7 +196,7 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     try:
         with np.load(p, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
         raise KeypointFormatError(f"{p} is not a readable keypoint .npz file ({exc})") from None
 
 
