@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -12,8 +13,7 @@ import numpy as np
 from .models import get_model
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
-from .video import check_video_path
-from .video import check_video_path
+from .video import check_video_path, probe_video
 
 UNKNOWN = "unknown"
 NO_PERSON = "no person"
@@ -76,9 +76,9 @@ class ActionPrediction:
 
     def label_at(self, frame: int) -> tuple[str, float]:
         """The timeline's label and confidence at a source frame (the overall label if no timeline)."""
-        for s in self.timeline:
-            if s.start_frame <= frame < s.end_frame:
-                return s.label, s.confidence
+        i = bisect.bisect_right([s.start_frame for s in self.timeline], frame) - 1
+        if i >= 0 and frame < self.timeline[i].end_frame:
+            return self.timeline[i].label, self.timeline[i].confidence
         return self.label, self.confidence
 
 
@@ -119,6 +119,19 @@ def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothin
     ratio = seq.fps / clf.fps if abs(seq.fps - clf.fps) / clf.fps >= 0.05 else 1.0
     bounds = [(int(round(a * ratio)), min(int(round(b * ratio)), len(seq))) for a, b in spans]
     present = np.array([seq.pose_present[a:b].mean() if b > a else 0.0 for a, b in bounds])
+    frames = [(int(seq.frame_indices[a]), int(seq.frame_indices[b - 1]) + 1) for a, b in bounds]
+    return summarise_windows(clf, proba, novelty, present, frames, seq.fps * max(1, _stride(seq)),
+                             top_k=top_k, smoothing=smoothing, **common)
+
+
+def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.ndarray,
+                      frames: list[tuple[int, int]], frame_fps: float, top_k: int = 3, smoothing: int = 3,
+                      **common) -> ActionPrediction:
+    """Overall label and smoothed timeline from per-window results (used by the batch and streaming paths).
+
+    ``proba`` (W, K) and ``novelty`` (W,) per window, ``present`` (W,) the fraction of its frames with a
+    person, ``frames`` its (start, end) source frames and ``frame_fps`` the source frame rate.
+    """
     weights = present >= _MIN_PERSON_FRACTION
     weights = weights if weights.any() else present > 0
     mean = (proba * weights[:, None]).sum(0) / weights.sum()
@@ -127,13 +140,12 @@ def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothin
     label = UNKNOWN if overall_unknown else str(clf.classes_[best])
     order = np.argsort(-mean)[:top_k]
     timeline: list[Segment] = []
-    if len(spans) > 1:
+    if len(frames) > 1:
         smoothed = smooth(proba, smoothing)
         unknown = clf.is_unknown(smoothed, novelty)
         labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
                   for p, u, w in zip(smoothed, unknown, present >= _MIN_PERSON_FRACTION)]
-        frames = [(int(seq.frame_indices[a]), int(seq.frame_indices[b - 1]) + 1) for a, b in bounds]
-        timeline = _segments(labels, smoothed.max(1), frames, seq.fps * max(1, _stride(seq)))
+        timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
     return ActionPrediction(
         label=label, confidence=float(mean[best]),
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},
@@ -149,27 +161,40 @@ def _stride(seq: KeypointSequence) -> int:
 
 def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_k: int = 3,
                    stride: int = 1, max_frames: int | None = None, smoothing: int = 3,
-                   progress: bool = False) -> ActionPrediction:
+                   progress: bool = False, streaming: bool | None = None,
+                   keypoints_dir: str | os.PathLike | None = None) -> ActionPrediction:
     """Recognise the action in a video file (or an already extracted KeypointSequence).
 
     ``model``: a shipped model name, a bundle folder, a fitted PoseActionClassifier, or None
     for the shipped default. Body and hand keypoints are extracted if the model uses hands.
     Returns an :class:`ActionPrediction` (label, all probabilities, top-k, frames read,
     person fraction and, for videos longer than the model window, a smoothed timeline).
+    ``streaming`` (default: only for videos longer than ``stream.STREAM_MIN_SECONDS``) keeps only
+    one model window of keypoints in memory (see :mod:`posehar.stream`); streamed results keep
+    their keypoints only if ``keypoints_dir`` is given (as memmaps there), else ``keypoints`` is None.
     Raises VideoError for a missing, empty or undecodable file.
     """
-    if not isinstance(video, KeypointSequence):
-        check_video_path(video)  # a bad path is reported before the model is even looked up
-    if not isinstance(video, KeypointSequence):
-        check_video_path(video)
-    clf = get_model(model)
     if isinstance(video, KeypointSequence):
-        seq = video
+        result = predict_sequence(video, get_model(model), top_k=top_k, smoothing=smoothing)
     else:
+        check_video_path(video)  # a bad path is reported before the model is even looked up
+        clf = get_model(model)
         hands = clf.feature_config_.hands
         settings = PoseSettings(keypoints="holistic" if hands else "body", stride=stride, max_frames=max_frames)
-        seq = extract_keypoints(video, settings, progress=progress)
-    result = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
+        if streaming is None:
+            from .stream import STREAM_MIN_SECONDS
+
+            info = probe_video(video)
+            kept = min(info.frame_count, max_frames * stride) if max_frames else info.frame_count
+            streaming = kept / info.fps > STREAM_MIN_SECONDS
+        if streaming:
+            from .stream import predict_stream
+
+            result = predict_stream(video, clf, settings, top_k=top_k, smoothing=smoothing,
+                                    keypoints_dir=keypoints_dir, progress=progress)
+        else:
+            seq = extract_keypoints(video, settings, progress=progress)
+            result = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
     result.model = str(model) if model is not None and not hasattr(model, "predict_proba") else (
         "default" if model is None else type(model).__name__)
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -19,6 +20,8 @@ def register(sub) -> None:
     p.add_argument("--sheet", metavar="OUT.png", help="also write a contact sheet of a few frames")
     p.add_argument("--timeline", metavar="OUT", action="append", default=[],
                    help="write the timeline as .json, .csv or .png (repeatable)")
+    p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep only one model window of keypoints in memory (default: for videos over 5 minutes)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -35,12 +38,16 @@ def run(args: argparse.Namespace) -> int:
         if args.overlay or args.sheet:
             raise PoseharError("--overlay and --sheet need a video; a keypoint .npz has no frames to draw on")
         source = KeypointSequence.load(source)
-    result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
-                            max_frames=args.max_frames, progress=not (args.quiet or args.json))
-    if args.overlay:
-        write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
-    if args.sheet:
-        contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
+    # Streamed videos keep their keypoints in memmaps in a temp folder, only while overlays are drawn.
+    with tempfile.TemporaryDirectory(prefix="posehar-kp-") as kp_dir:
+        result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
+                                max_frames=args.max_frames, progress=not (args.quiet or args.json),
+                                streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None)
+        if args.overlay:
+            write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
+        if args.sheet:
+            contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
+        result.keypoints = None
     for out in args.timeline:
         save_timeline(result, out)
     if args.json:
