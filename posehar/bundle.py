@@ -96,10 +96,11 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
         "files": {name: _sha256(tmp / name) for name in (ENCODER, CLASSIFIER)},
     }
     (tmp / CONFIG).write_text(json.dumps(config, indent=2, default=float))
-    if model_card:
-        (tmp / "README.md").write_text(model_card)
-    elif (path / "README.md").is_file():
-        shutil.copy2(path / "README.md", tmp / "README.md")
+    if model_card is None:
+        from .modelcard import render_model_card
+
+        model_card = render_model_card(path.name, json.loads((tmp / CONFIG).read_text()))
+    (tmp / "README.md").write_text(model_card)
     if path.exists():
         old = path.with_name(f".{path.name}.old-{os.getpid()}")
         os.replace(path, old)

@@ -1,0 +1,57 @@
+"""Model cards: a README.md for a bundle, written from its training record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _cv_section(cv: dict[str, Any]) -> list[str]:
+    rep = cv["report"]
+    lines = [f"**{cv['accuracy_mean']:.3f} ± {cv['accuracy_std']:.3f}** accuracy ({cv['protocol']}); folds: "
+             + ", ".join(f"{a:.3f}" for a in cv["fold_accuracy"]) + f" ({cv['seconds'] / 60:.1f} min).", "",
+             "| class | precision | recall |", "|---|---|---|"]
+    lines += [f"| {c} | {p:.3f} | {r:.3f} |" for c, p, r in zip(rep["classes"], rep["precision"], rep["recall"])]
+    lines += ["", "Confusion matrix, pooled over the test folds (rows true, columns predicted):", "",
+              "| | " + " | ".join(rep["classes"]) + " |", "|---" * (len(rep["classes"]) + 1) + "|"]
+    lines += [f"| {c} | " + " | ".join(str(v) for v in row) + " |" for c, row in zip(rep["classes"], rep["confusion"])]
+    return lines
+
+
+def render_model_card(name: str, config: dict[str, Any]) -> str:
+    """Markdown model card for the bundle whose config.json is ``config``."""
+    t = config.get("training", {})
+    p = config["params"]
+    fc = config["feature_config"]
+    lines = [f"# {name}", "",
+             f"Classes: {', '.join(config['classes'])}. Keypoints: "
+             f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`.",
+             f"Window: {p['window']} frames at {p['fps']:g} fps; longer inputs are read in half-overlapping windows.",
+             f"Made {config['created']} with " + ", ".join(f"{k} {v}" for k, v in config["versions"].items()) + ".", "",
+             "## Data", ""]
+    if t.get("dataset"):
+        lines.append(f"Dataset `{t['dataset']}` at `{t['root']}`, split {t['split']}: {t['protocol']}.")
+    else:
+        lines.append(f"`{t.get('data', '?')}`: {t.get('sequences', '?')} sequences of {len(t.get('groups', []))} "
+                     "people (one file per person = one group).")
+    sources = t.get("sources") or []
+    if sources:
+        lines += ["", "| person | source repository | commit | license | mirrored input suspected |", "|---|---|---|---|---|"]
+        lines += [f"| {s['subject']} | {s['source_repo']} | {str(s['commit'])[:12]} | {s['license']} | "
+                  f"{'yes' if s.get('mirrored_input_suspected') else 'no'} |" for s in sources]
+    lines += ["", "## Protocol and results", ""]
+    if t.get("cross_validation"):
+        lines += _cv_section(t["cross_validation"])
+    if t.get("test"):
+        lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
+    lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; early stopping on a "
+              f"person-grouped validation split ({p['validation_fraction']:.0%} of the people); the 'unknown' "
+              f"thresholds (confidence {config['thresholds']['confidence']:.3f}, novelty "
+              f"{config['thresholds']['novelty']:.3f}) keep {p['unknown_coverage']:.0%} of correct validation answers.",
+              "", "Reproduce: `posehar train " + str(t.get("data", "DATA")) + f" -o {name} --cv "
+              + str(len(t.get("cross_validation", {}).get("fold_accuracy", [])) or 0) + "`", "",
+              "## Limitations", "",
+              "- Trained on webcam recordings of people facing the camera; other viewpoints, distances and "
+              "activities are outside what it has seen, and it can be confidently wrong there.",
+              "- Only the classes above exist for it; anything else is at best `unknown`.",
+              "- The cross-validation figure is for new people recorded in conditions like the training data."]
+    return "\n".join(lines) + "\n"
