@@ -16,6 +16,7 @@ from ..errors import PoseharError
 # Subcommand name -> module under posehar.cli (each defines register(subparsers) and run(args)).
 COMMANDS: dict[str, str] = {
     "predict": "predict",
+    "live": "live",
     "pose": "pose",
     "overlay": "overlay",
     "train": "train",
