@@ -52,7 +52,7 @@ def build_video(videos: Path, out: Path, minutes: float, size=(320, 240), fps: f
 def peak_rss(cmd: list[str]) -> tuple[float, float]:
     """(peak RSS in MiB, wall seconds) of ``cmd`` under /usr/bin/time -v."""
     start = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if proc.returncode:
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr[-3000:]}")

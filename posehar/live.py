@@ -16,9 +16,9 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -128,6 +128,8 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
              on_event: Callable[[LiveEvent], None] = lambda e: None) -> dict:
     """Recognise actions live from ``source``; call ``on_event`` per window hop; return a summary dict.
 
+    The summary has frames read/processed/dropped, processed frames/s, window latency (capture of
+    a window's newest frame to its label) and per-frame processing time (pose, window, drawing).
     ``overlay`` writes every processed frame with its skeleton and the latest label (.mp4);
     ``show`` opens a window when a display exists (headless otherwise). Stops at the end of a
     file, after ``max_frames`` source frames, on Ctrl-C, or when q/Esc is pressed in the window.
@@ -141,12 +143,13 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     streamer: StreamingClassifier | None = None
     recent: deque = deque(maxlen=max(smoothing, 1))
     show = show and _display_available()
-    writer, latencies, label_text = None, [], ""
+    writer, latencies, frame_ms, label_text = None, [], [], ""
     t0 = time.monotonic()
     try:
         for index, frame, captured in frames:
             if streamer is None:
                 streamer = StreamingClassifier(clf, frames.fps, (frame.shape[1], frame.shape[0]))
+            taken = time.monotonic()
             body, left, right, flags = tracker.process(frame)
             result = streamer.push(index, body, left, right, flags)
             if result is not None:
@@ -167,6 +170,7 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
                     writer = cv2.VideoWriter(str(overlay), cv2.VideoWriter_fourcc(*"mp4v"), frames.fps,
                                              (frame.shape[1], frame.shape[0]))
                 writer.write(frame)
+            frame_ms.append((time.monotonic() - taken) * 1000)
             if show:
                 cv2.imshow("posehar live", frame)
                 if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
@@ -185,7 +189,9 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
             "dropped": frames.dropped, "windows": len(latencies), "wall_s": round(wall, 3),
             "fps": round(frames.taken / wall, 2) if wall > 0 else 0.0, "source_fps": frames.fps,
             "latency_ms_mean": round(float(np.mean(latencies)), 1) if latencies else None,
-            "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None}
+            "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
+            "frame_ms_mean": round(float(np.mean(frame_ms)), 1) if frame_ms else None,
+            "frame_ms_p95": round(float(np.percentile(frame_ms, 95)), 1) if frame_ms else None}
 
 
 def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float, t0: float, processed: int) -> LiveEvent:

@@ -19,9 +19,9 @@ final smoothed timeline while resident memory stays small.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class StreamingClassifier:
     def __init__(self, clf, fps: float, frame_size: tuple[int, int] = (0, 0)):
         self.clf, self.fps, self.frame_size = clf, fps, frame_size
         ratio = fps / clf.fps if abs(fps - clf.fps) / clf.fps >= 0.05 else 1.0
-        self.window = max(int(round(clf.window * ratio)), 1)
+        self.window = max(round(clf.window * ratio), 1)
         self.hop = max(self.window // 2, 1)
         self.buffer = WindowBuffer(self.window, clf.feature_config_.hands)
         self._last_end = 0
@@ -202,9 +202,9 @@ def predict_stream(video: str | os.PathLike, clf, settings, top_k: int = 3, smoo
 
     windows = list(stream_windows(rows(), streamer, sink))
     n = streamer.buffer.count
-    common = dict(frames_read=n, person_fraction=present_frames / n, fps=fps, duration_s=n / fps,
-                  source=str(Path(video)), model="", keypoints=sink.sequence(fps, (info.width, info.height), str(video))
-                  if sink is not None else None)
+    keypoints = sink.sequence(fps, (info.width, info.height), str(video)) if sink is not None else None
+    common = {"frames_read": n, "person_fraction": present_frames / n, "fps": fps, "duration_s": n / fps,
+              "source": str(Path(video)), "model": "", "keypoints": keypoints}
     if not present_frames:
         return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     return summarise_windows(

@@ -17,7 +17,13 @@ import pytest
 
 from posehar.bundle import load_model, read_config
 from posehar.cli import main
-from posehar.errors import DatasetLayoutError, KeypointFormatError, ModelBundleError, PoseModelError, VideoError
+from posehar.errors import (
+    DatasetLayoutError,
+    KeypointFormatError,
+    ModelBundleError,
+    PoseModelError,
+    VideoError,
+)
 from posehar.predict import NO_PERSON, predict_action
 from posehar.sequence import KeypointSequence, load_batch
 from posehar.video import VideoReader
@@ -240,7 +246,7 @@ def test_model_complexity_2(capsys, clip, tmp_path):
 def test_real_process_stderr_has_no_traceback(tmp_path):
     """The installed entry point, as a user runs it: exit 2 and the error as the last stderr line."""
     proc = subprocess.run([sys.executable, "-m", "posehar", "predict", str(tmp_path / "missing.mp4")],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1].startswith("posehar: error: video not found")

@@ -10,7 +10,7 @@ import pytest
 
 from posehar.bundle import load_model
 from posehar.cli import main
-from posehar.predict import predict_action, predict_sequence
+from posehar.predict import predict_action
 from posehar.sequence import KeypointSequence, load_batch
 from posehar.stream import KeypointSink, StreamingClassifier, stream_windows
 

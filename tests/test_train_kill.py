@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from model_fixtures import tiny_data
+
 from posehar.bundle import load_model, read_config
 from posehar.sequence import load_batch
 
@@ -67,7 +67,7 @@ def test_sigkill_then_rerun_gives_the_same_bundle(data: Path, tmp_path: Path):
     duration = time.monotonic() - t0
 
     out = tmp_path / "model"
-    rng = random.Random(os.environ.get("POSEHAR_KILL_SEED", 0))
+    rng = random.Random(int(os.environ.get("POSEHAR_KILL_SEED", "0")))
     # One early kill, one late kill (near where the bundle is saved).
     for frac in (rng.uniform(0.2, 0.6), rng.uniform(0.85, 1.0)):
         rc, _ = run_and_watch(train_cmd(data, out), out, kill_after=frac * duration)

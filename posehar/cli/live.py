@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -29,21 +30,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.show and not _display_available():
         print("posehar: no display found; running headless", file=sys.stderr)
-    out = open(args.jsonl, "a") if args.jsonl else None
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.jsonl, "a")) if args.jsonl else None
 
-    def emit(record: dict) -> None:
-        line = json.dumps(record)
-        print(line, flush=True)
-        if out:
-            out.write(line + "\n")
-            out.flush()
+        def emit(record: dict) -> None:
+            line = json.dumps(record)
+            print(line, flush=True)
+            if out:
+                out.write(line + "\n")
+                out.flush()
 
-    try:
         summary = run_live(args.source, model=args.model, realtime=args.realtime, smoothing=args.smoothing,
                            overlay=args.overlay, show=args.show, max_frames=args.max_frames,
                            on_event=lambda e: emit(event_dict(e)))
         emit(summary)
-    finally:
-        if out:
-            out.close()
     return 0
