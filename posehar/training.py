@@ -65,7 +65,9 @@ def store_sequences(samples, store_root, settings, frames_fps: float = 30.0):
     from .errors import StoreError
     from .store import KeypointStore
 
-    store = KeypointStore(store_root)
+    if not (Path(store_root) / "store.json").is_file():
+        raise StoreError(f"{store_root} is not a keypoint store; run 'posehar extract DATASET ROOT --out {store_root}' first")
+    store = KeypointStore(store_root, create=False)
     seqs, missing = [], []
     for s in samples:
         seq = store.get(s, settings, frames_fps)

@@ -48,31 +48,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-frames", type=_positive_int, help="keep at most N frames per video")
     p.add_argument("--frames-fps", type=float, default=30.0, help="frame rate of frame-folder samples (default 30)")
     p.add_argument("--retry-failed", action="store_true", help="retry samples that failed in an earlier run")
-    p.add_argument("--split", type=int, help="dataset split number, passed to the dataset (e.g. UCF101 1-3)")
+    p.add_argument("--split", type=int, help="split / fold number; train and test samples of it are both extracted (default 1)")
     p.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                   help="other dataset option, passed through (VALUE read as JSON if it parses, e.g. train=false)")
+                   help="other dataset option, passed through (VALUE read as JSON if it parses, e.g. protocol=\"random\" for ucf11)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..datasets import get_dataset
+    from ..datasets.protocols import all_samples
     from ..extract import extract_dataset
 
     options = dict(args.options)
-    if args.split is not None:
-        options["split"] = args.split
     try:
-        dataset = get_dataset(args.dataset, args.root, **options)
+        samples = all_samples(args.dataset, args.root, args.split or 1, **options)
     except TypeError as exc:
         raise DatasetLayoutError(f"dataset {args.dataset!r} does not take options {sorted(options)} ({exc})") from None
-    if not dataset.samples:
+    if not samples:
         print(f"posehar: error: dataset {args.dataset!r} at {args.root} has no samples", file=sys.stderr)
         return 1
     settings = PoseSettings(keypoints=args.keypoints, stride=args.stride, max_frames=args.max_frames)
     try:
         report = extract_dataset(
-            dataset.samples, args.out, settings, workers=args.workers, scheduler=args.scheduler,
+            samples, args.out, settings, workers=args.workers, scheduler=args.scheduler,
             progress=not args.quiet, retry_failed=args.retry_failed, frames_fps=args.frames_fps,
         )
     except ImportError as exc:
