@@ -71,5 +71,5 @@ def test_train_and_evaluate_on_dataset_protocol(g3d_store, tmp_path, capsys):
 
 def test_missing_keypoints_name_the_fix(g3d_store, tmp_path):
     root, _ = g3d_store
-    with pytest.raises(StoreError, match="run 'posehar extract'"):
+    with pytest.raises(StoreError, match="not a keypoint store; run 'posehar extract"):
         store_sequences(all_samples("g3d", root), tmp_path / "empty_store", PoseSettings())
