@@ -96,30 +96,21 @@ class KeypointSequence:
 
     def slice(self, start: int, stop: int) -> "KeypointSequence":
         """Frames ``start:stop`` as a new sequence (arrays are views)."""
-        sl = slice(start, stop)
-        return KeypointSequence(
-            pose=self.pose[sl],
-            left_hand=None if self.left_hand is None else self.left_hand[sl],
-            right_hand=None if self.right_hand is None else self.right_hand[sl],
-            pose_present=self.pose_present[sl],
-            left_present=self.left_present[sl],
-            right_present=self.right_present[sl],
-            frame_indices=self.frame_indices[sl],
-            fps=self.fps, frame_size=self.frame_size, source=self.source,
-            layout=self.layout, label=self.label, meta=dict(self.meta),
-        )
+        return self._select(slice(start, stop))
 
     def take(self, rows: np.ndarray) -> "KeypointSequence":
         """The frames at positions ``rows`` (e.g. to resample to another frame rate)."""
-        rows = np.asarray(rows, dtype=np.int64)
+        return self._select(np.asarray(rows, dtype=np.int64))
+
+    def _select(self, index: slice | np.ndarray) -> "KeypointSequence":
         return KeypointSequence(
-            pose=self.pose[rows],
-            left_hand=None if self.left_hand is None else self.left_hand[rows],
-            right_hand=None if self.right_hand is None else self.right_hand[rows],
-            pose_present=self.pose_present[rows],
-            left_present=self.left_present[rows],
-            right_present=self.right_present[rows],
-            frame_indices=self.frame_indices[rows],
+            pose=self.pose[index],
+            left_hand=None if self.left_hand is None else self.left_hand[index],
+            right_hand=None if self.right_hand is None else self.right_hand[index],
+            pose_present=self.pose_present[index],
+            left_present=self.left_present[index],
+            right_present=self.right_present[index],
+            frame_indices=self.frame_indices[index],
             fps=self.fps, frame_size=self.frame_size, source=self.source,
             layout=self.layout, label=self.label, meta=dict(self.meta),
         )
