@@ -90,7 +90,8 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
                     "hidden_size": clf.hidden_size, "num_layers": clf.num_layers,
                     "bidirectional": clf.bidirectional, "dropout": clf.dropout},
         "params": params,
-        "thresholds": {"confidence": clf.confidence_threshold_, "novelty": clf.novelty_threshold_},
+        "thresholds": {"confidence": clf.confidence_threshold_, "novelty": clf.novelty_threshold_,
+                       "input": clf.input_threshold_},
         "history": clf.history_,
         "training": training or {},
         "files": {name: _sha256(tmp / name) for name in (ENCODER, CLASSIFIER)},
@@ -217,6 +218,7 @@ def load_model(path: str | os.PathLike):
         clf.centroids_ = arrays["centroids"]
         clf.confidence_threshold_ = float(config["thresholds"]["confidence"])
         clf.novelty_threshold_ = float(config["thresholds"]["novelty"])
+        clf.input_threshold_ = float(config["thresholds"]["input"])
         clf.history_ = config.get("history", {})
         clf.training_ = config.get("training", {})
         clf.n_features_in_ = clf.feature_config_.dim()

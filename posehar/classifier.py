@@ -46,7 +46,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     (and, with ``tta_mirror``, their mirror images).
 
     Learned attributes: ``classes_``, ``feature_config_``, ``encoder_``, ``scaler_``,
-    ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``,
+    ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``, ``input_threshold_``,
     ``history_``, ``n_features_in_``.
     """
 
@@ -245,12 +245,22 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return f[s: s + self.window], m[s: s + self.window]
 
     def _calibrate(self, feats, mirrored, target, idx) -> None:
-        proba = self._proba_from_items([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
+        """Thresholds of 'unknown', from held-out (validation) people.
+
+        Confidence: the top probability below which ``1 - unknown_coverage`` of the correct
+        answers fall. Novelty, two tests: the temporal vector's distance to the nearest class
+        centroid (99th percentile of held-out windows), and how far the input features are from
+        the training frames (median over a window's frames of the mean squared z-score; twice
+        the 99th percentile of held-out windows). Inputs unlike the training data (another
+        framing, another activity) score hundreds of times higher on the second test.
+        """
+        items = [feats[i] for i in idx]
+        proba = self._proba_from_items(items, None if mirrored is None else [mirrored[i] for i in idx])
         correct = proba.argmax(1) == target[idx]
         top = proba.max(1)
         self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
-        dist = self._novelty(self._vectors([feats[i] for i in idx]))
-        self.novelty_threshold_ = float(np.quantile(dist, 0.99))
+        self.novelty_threshold_ = float(np.quantile(self._vector_distance(self._vectors(items)), 0.99))
+        self.input_threshold_ = 2.0 * float(np.quantile(self._input_distance(items), 0.99))
 
     # ---------------------------------------------------------------- inference
     @torch.no_grad()
@@ -267,10 +277,25 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             out.append(self.encoder_.encode(x, m, lengths).numpy())
         return np.concatenate(out) if out else np.zeros((0, self.encoder_.vector_dim), np.float32)
 
-    def _novelty(self, vectors: np.ndarray) -> np.ndarray:
+    def _vector_distance(self, vectors: np.ndarray) -> np.ndarray:
         z = self.scaler_.transform(vectors)
         d = np.linalg.norm(z[:, None, :] - self.centroids_[None], axis=-1).min(1)
         return d / np.sqrt(z.shape[1])
+
+    def _input_distance(self, items) -> np.ndarray:
+        mean = self.encoder_.feature_mean.numpy()
+        std = self.encoder_.feature_std.numpy()
+        out = np.zeros(len(items))
+        for n, (f, m) in enumerate(items):
+            if m.any():
+                out[n] = float(np.median((((f[m] - mean) / std) ** 2).mean(1)))
+        return out
+
+    def _novelty(self, items) -> np.ndarray:
+        """Novelty of prepared windows: > 1 when either test says the input is unlike the training data."""
+        vec = self._vector_distance(self._vectors(items)) / max(self.novelty_threshold_, 1e-9)
+        inp = self._input_distance(items) / max(self.input_threshold_, 1e-9)
+        return np.maximum(vec, inp)
 
     def _proba_from_items(self, items, mirrored_items=None) -> np.ndarray:
         p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
@@ -289,7 +314,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         spans, items = self.window_items(seq)
         mirrored = self.window_items(seq, mirrored=True)[1] if self.tta_mirror else None
         proba = self._proba_from_items(items, mirrored)
-        return spans, proba, self._novelty(self._vectors(items))
+        return spans, proba, self._novelty(items)
 
     def predict_proba(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order."""
@@ -315,7 +340,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def is_unknown(self, proba: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """True where the model is not confident or the input is unlike anything it was trained on."""
-        return (proba.max(-1) < self.confidence_threshold_) | (novelty > self.novelty_threshold_)
+        return (proba.max(-1) < self.confidence_threshold_) | (novelty > 1.0)
 
     def with_params(self, **params) -> "PoseActionClassifier":
         """An unfitted copy with some parameters changed (``augment`` may be a dict of AugmentConfig fields)."""

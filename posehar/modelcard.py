@@ -45,8 +45,10 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
         lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; early stopping on a "
               f"person-grouped validation split ({p['validation_fraction']:.0%} of the people); the 'unknown' "
-              f"thresholds (confidence {config['thresholds']['confidence']:.3f}, novelty "
-              f"{config['thresholds']['novelty']:.3f}) keep {p['unknown_coverage']:.0%} of correct validation answers.",
+              f"thresholds (confidence {config['thresholds']['confidence']:.3f}, keeping "
+              f"{p['unknown_coverage']:.0%} of correct validation answers; temporal-vector novelty "
+              f"{config['thresholds']['novelty']:.3f} and input novelty {config['thresholds']['input']:.3f}, "
+              "from held-out people's windows) make it answer `unknown` on inputs unlike its training data.",
               "", "Reproduce: `posehar train " + str(t.get("data", "DATA")) + f" -o {name} --cv "
               + str(len(t.get("cross_validation", {}).get("fold_accuracy", [])) or 0) + "`", "",
               "## Limitations", "",

@@ -77,3 +77,10 @@ def test_overlay_video_matches_source_and_has_skeleton(result, videos, tmp_path)
     assert green.sum() > src_green.sum() + 200  # skeleton pixels were drawn
     sheet = contact_sheet(videos / "seed_test_8.mp4", result.keypoints, tmp_path / "s.png")
     assert cv2.imread(str(sheet)).shape[1] > 640
+
+
+def test_activity_unlike_training_data_is_unknown(result):
+    # seed_test_8 is a full-body lab clip (arms flapping), nothing like webcam sign gestures
+    assert result.label == "unknown"
+    assert {s.label for s in result.timeline} == {"unknown"}
+    assert sum(result.probabilities.values()) == pytest.approx(1.0)  # probabilities are still reported
