@@ -53,13 +53,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(result.to_json())
     else:
-        print(f"{Path(args.video).name}: {result.label}"
-              + (f" ({result.confidence:.1%})" if result.probabilities else ""))
+        if result.label in result.probabilities:
+            headline = f"{result.label} ({result.confidence:.1%})"
+        elif result.top_k:
+            headline = f"{result.label} (closest class: {result.top_k[0][0]}, not trusted)"
+        else:
+            headline = result.label
+        print(f"{Path(args.video).name}: {headline}")
         for label, prob in result.top_k:
             print(f"  {label:<20} {prob:.3f}")
         print(f"  frames read {result.frames_read}, person in {result.person_fraction:.0%} of them")
         for seg in result.timeline:
-            print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label} ({seg.confidence:.0%})")
+            conf = f" ({seg.confidence:.0%})" if seg.label in result.probabilities else ""
+            print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}{conf}")
         for out in [args.overlay, args.sheet, *args.timeline]:
             if out:
                 print(f"  wrote {out}", file=sys.stderr)
