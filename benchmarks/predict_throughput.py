@@ -16,27 +16,11 @@ from pathlib import Path
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 
-import cv2  # noqa: E402
+from extract_throughput import bare_loop  # noqa: E402  (the same bare loop as the extraction benchmark)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ["seed_test_4.mp4", "seed_test_6.mp4", "seed_test_7.mp4", "seed_test_8.mp4", "seed_test_9.mp4",
          "arm_wrestling.mp4"]
-
-
-def bare_loop(path: Path, keypoints: str) -> int:
-    from mediapipe.python.solutions import holistic, pose
-
-    graph = (holistic.Holistic if keypoints == "holistic" else pose.Pose)(static_image_mode=False, model_complexity=1)
-    cap = cv2.VideoCapture(str(path))
-    n = 0
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        graph.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-        n += 1
-    graph.close()
-    return n
 
 
 def main() -> None:
@@ -58,9 +42,8 @@ def main() -> None:
     for clip in clips:
         bare, ours = [], []
         for _ in range(args.repeat):
-            t = time.perf_counter()
-            n = bare_loop(clip, keypoints)
-            bare.append(time.perf_counter() - t)
+            n, seconds = bare_loop([clip], keypoints)
+            bare.append(seconds)
             t = time.perf_counter()
             r = predict_action(clip, model=clf)
             ours.append(time.perf_counter() - t)

@@ -55,3 +55,11 @@ def get_model(model=None):
     path = resolve_model(model)
     cfg = path / "config.json"
     return _cached(str(path.resolve()), cfg.stat().st_mtime_ns if cfg.exists() else 0)
+
+
+def model_label(model) -> str:
+    """How a result names the model it came from: the name or path given, the class of a
+    fitted classifier, or "default"."""
+    if model is None:
+        return "default"
+    return type(model).__name__ if hasattr(model, "predict_proba") else str(model)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import get_model
+from .models import get_model, model_label
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
 from .video import check_video_path, probe_video
@@ -109,9 +109,8 @@ def _segments(window_labels: list[str], confidences: np.ndarray, bounds: list[tu
 def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothing: int = 3) -> ActionPrediction:
     """Classify a keypoint sequence; see :func:`predict_action`."""
     clf = get_model(model)
-    model_name = getattr(model, "name", None) or str(model or "default")
     common = dict(frames_read=len(seq), person_fraction=seq.person_fraction, fps=seq.fps,
-                  duration_s=len(seq) / seq.fps, source=seq.source, model=model_name, keypoints=seq)
+                  duration_s=len(seq) / seq.fps, source=seq.source, model=model_label(model), keypoints=seq)
     if not seq.pose_present.any():
         return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     spans, proba, novelty = clf.window_proba(seq)
@@ -195,8 +194,7 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
         else:
             seq = extract_keypoints(video, settings, progress=progress)
             result = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
-    result.model = str(model) if model is not None and not hasattr(model, "predict_proba") else (
-        "default" if model is None else type(model).__name__)
+    result.model = model_label(model)
     return result
 
 
