@@ -7,14 +7,7 @@ import json
 import sys
 
 from ..errors import DatasetLayoutError
-from ..pose import KEYPOINT_SETS, PoseSettings
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+from .pose import add_pose_options, positive_int, settings_from
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -40,12 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dataset", help="dataset name, as posehar.datasets.get_dataset knows it (e.g. ucf101, custom)")
     p.add_argument("root", help="the dataset's root folder")
     p.add_argument("--out", required=True, metavar="STORE", help="keypoint store folder (created if missing)")
-    p.add_argument("--workers", type=_positive_int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--workers", type=positive_int, default=1, help="local worker processes (default 1)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run on this Dask cluster instead (needs posehar[dask]; workers must see STORE)")
-    p.add_argument("--keypoints", choices=KEYPOINT_SETS, default="holistic", help="holistic (body + hands) or body")
-    p.add_argument("--stride", type=_positive_int, default=1, help="keep every N-th frame")
-    p.add_argument("--max-frames", type=_positive_int, help="keep at most N frames per video")
+    add_pose_options(p)
     p.add_argument("--frames-fps", type=float, default=30.0, help="frame rate of frame-folder samples (default 30)")
     p.add_argument("--retry-failed", action="store_true", help="retry samples that failed in an earlier run")
     p.add_argument("--split", type=int, help="split / fold number; train and test samples of it are both extracted (default 1)")
@@ -67,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if not samples:
         print(f"posehar: error: dataset {args.dataset!r} at {args.root} has no samples", file=sys.stderr)
         return 1
-    settings = PoseSettings(keypoints=args.keypoints, stride=args.stride, max_frames=args.max_frames)
+    settings = settings_from(args)
     try:
         report = extract_dataset(
             samples, args.out, settings, workers=args.workers, scheduler=args.scheduler,

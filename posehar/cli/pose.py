@@ -5,14 +5,22 @@ from __future__ import annotations
 import argparse
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def add_pose_options(p: argparse.ArgumentParser) -> None:
     """Options that set PoseSettings, shared by the commands that run the pose stage."""
     p.add_argument("--keypoints", choices=("holistic", "body"), default="holistic",
                    help="holistic = body + both hands (default); body = 33 body landmarks, ~2x faster")
     p.add_argument("--model-complexity", type=int, default=1,
                    help="BlazePose model: only 1 ships with mediapipe 0.10.21 (0 and 2 need a download)")
-    p.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    p.add_argument("--stride", type=positive_int, default=1, help="use every N-th frame (default 1)")
+    p.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames")
 
 
 def settings_from(args: argparse.Namespace):
