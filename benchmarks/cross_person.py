@@ -13,7 +13,10 @@ inference speed, for posehar (body+hands and body-only) and two baselines:
 
 Examples (from the repository root)::
 
-    python benchmarks/cross_person.py --seeds 0 1 --out results.md
+    python benchmarks/cross_person.py --seeds 0 1 --results results.jsonl --out results.md
+    python benchmarks/cross_person.py --seeds 0 --results s0.jsonl &   # one seed per core ...
+    python benchmarks/cross_person.py --seeds 1 --results s1.jsonl &
+    python benchmarks/cross_person.py --merge s0.jsonl s1.jsonl        # ... then one table
     python benchmarks/cross_person.py --people p01-p24 --folds 3 --models posehar_hands --set epochs=30
     python benchmarks/cross_person.py --dataset body_actions
 
@@ -21,6 +24,8 @@ Examples (from the repository root)::
 only); ``--report-people`` additionally reports accuracy on those test people alone (by default
 p25-p72: the people never used for tuning). ``--set key=value`` overrides a
 PoseActionClassifier parameter (``augment.noise=0.02`` for an AugmentConfig field).
+``--results`` appends each finished (seed, fold, model) to a JSON-lines file; rerunning the same
+command skips what is already there, so an interrupted run resumes.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import json
 import sys
 import time
 from pathlib import Path
@@ -209,60 +215,91 @@ def splits(y, groups, folds: int, grouped: bool, seed: int):
     return StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y)
 
 
-def run(args) -> str:
-    torch.set_num_threads(args.threads)
-    grouped = args.dataset == "gestures"
-    if grouped:
+def load_data(args):
+    """(X, y, groups, grouped) of the chosen dataset, restricted to ``--people``."""
+    if args.dataset == "gestures":
         X, y, groups = load_folder(args.data)
         keep = person_range(args.people)
         if keep is not None:
             idx = [i for i, g in enumerate(groups) if g in keep]
             X, y, groups = [X[i] for i in idx], [y[i] for i in idx], [groups[i] for i in idx]
-        title = f"cross-person, {len(set(groups))} people, grouped {args.folds}-fold"
-    else:
-        X = load_batch(args.data)
-        y, groups = [s.label for s in X], ["one_person"] * len(X)
-        title = f"ONE person (within-person, says nothing about new people), stratified {args.folds}-fold"
-    y, groups = np.asarray(y), np.asarray(groups)
+        return X, np.asarray(y), np.asarray(groups), True
+    X = load_batch(args.data)
+    return X, np.asarray([s.label for s in X]), np.asarray(["one_person"] * len(X)), False
+
+
+def run_key(args, params) -> dict:
+    """What makes two fold results comparable: a saved result is reused only when this matches."""
+    return {"dataset": args.dataset, "data": str(args.data), "people": args.people, "folds": args.folds,
+            "quick": args.quick, "params": repr(sorted(params.items()))}
+
+
+def load_records(paths) -> list[dict]:
+    records = []
+    for path in paths:
+        if Path(path).exists():
+            records += [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    return records
+
+
+def run(args) -> list[dict]:
+    """Train and test every (seed, fold, model); one record each, appended to ``--results`` as it
+    finishes, so an interrupted run resumes where it stopped."""
+    torch.set_num_threads(args.threads)
+    X, y, groups, grouped = load_data(args)
     classes = np.unique(y)
     report = person_range(args.report_people) if grouped else None
     params = parse_set(args.set)
     if args.quick:
         params.setdefault("epochs", 12)
+    key = run_key(args, params)
+    records = [r for r in load_records([args.results] if args.results else []) if r["key"] == key]
+    done = {(r["seed"], r["fold"], r["model"]) for r in records}
     models = args.models or (list(MODELS) if grouped else ["posehar_body", "meanstd_body", "lstm"])
-    res = {m: {"acc": [], "acc_report": [], "train_s": [], "seq_s": [], "cm": 0, "seed_acc": {}} for m in models}
     for seed in args.seeds:
         for k, (tr, te) in enumerate(splits(y, groups, args.folds, grouped, seed)):
             Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
             for name in models:
+                if (seed, k, name) in done:
+                    continue
                 model = make_model(name, seed, params, args.quick)
                 t0 = time.perf_counter()
                 model.fit(Xtr, y[tr], None if not grouped else groups[tr])
                 t1 = time.perf_counter()
                 pred = model.predict(Xte)
                 t2 = time.perf_counter()
-                r = res[name]
-                acc = float((pred == y[te]).mean())
-                r["acc"].append(acc)
-                r["seed_acc"].setdefault(seed, []).append(acc)
-                if report is not None:
-                    sel = np.isin(groups[te], list(report))
-                    if sel.any():
-                        r["acc_report"].append((int(sel.sum()), int((pred[sel] == y[te][sel]).sum())))
-                r["train_s"].append(t1 - t0)
-                r["seq_s"].append(len(te) / (t2 - t1))
-                r["cm"] = r["cm"] + confusion_matrix(y[te], pred, labels=classes)
-                print(f"seed {seed} fold {k}: {name:14s} acc {acc:.3f}  train {t1 - t0:6.1f} s", file=sys.stderr,
-                      flush=True)
-        if args.out:  # partial results after each seed, so a long run can be stopped early
-            Path(args.out).write_text(markdown(title, args, params, classes, res, report is not None) + "\n")
-    return markdown(title, args, params, classes, res, report is not None)
+                sel = np.isin(groups[te], list(report)) if report is not None else np.zeros(len(te), bool)
+                rec = {"key": key, "seed": seed, "fold": k, "model": name, "classes": classes.tolist(),
+                       "acc": float((pred == y[te]).mean()), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
+                       "cm": confusion_matrix(y[te], pred, labels=classes).tolist(),
+                       "report": [int(sel.sum()), int((pred[sel] == y[te][sel]).sum())] if report is not None else None,
+                       "people": {p: [int((groups[te] == p).sum()), int((pred[groups[te] == p] == y[te][groups[te] == p]).sum())]
+                                  for p in np.unique(groups[te])} if grouped else None}
+                records.append(rec)
+                if args.results:
+                    with open(args.results, "a") as f:
+                        f.write(json.dumps(rec) + "\n")
+                print(f"seed {seed} fold {k}: {name:14s} acc {rec['acc']:.3f}  train {rec['train_s']:6.1f} s",
+                      file=sys.stderr, flush=True)
+    wanted = set(models)
+    return [r for r in records if r["model"] in wanted and r["seed"] in args.seeds]
 
 
-def markdown(title, args, params, classes, res, with_report) -> str:
+def markdown(records: list[dict], args) -> str:
+    """The results table, per-class recall and confusion matrices of a list of fold records."""
+    if not records:
+        return "no results"
+    key = records[0]["key"]
+    classes = records[0]["classes"]
+    grouped = key["dataset"] == "gestures"
+    title = (f"cross-person, grouped {key['folds']}-fold" if grouped else
+             f"ONE person (within-person, says nothing about new people), stratified {key['folds']}-fold")
+    seeds = sorted({r["seed"] for r in records})
     lines = [f"### {title}", "",
-             f"data `{args.data}`" + (f", people {args.people}" if args.people else "") +
-             f"; seeds {sorted({s for r in res.values() for s in r['seed_acc']})}; torch threads {args.threads}" + (f"; overrides {params}" if params else ""), ""]
+             f"data `{key['data']}`" + (f", people {key['people']}" if key["people"] else "") +
+             f"; seeds {seeds}; torch threads {args.threads}" +
+             (f"; overrides {key['params']}" if key["params"] != "[]" else ""), ""]
+    with_report = any(r["report"] for r in records)
     head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
     sep = "|---|---|---|"
     if with_report:
@@ -271,18 +308,30 @@ def markdown(title, args, params, classes, res, with_report) -> str:
     head += " train s / fold | sequences/s |"
     sep += "---|---|"
     lines += [head, sep]
-    for name, r in res.items():
-        a = np.array(r["acc"])
-        seed_means = [np.mean(v) for v in r["seed_acc"].values()]
+    by_model: dict[str, list[dict]] = {}
+    for r in records:
+        by_model.setdefault(r["model"], []).append(r)
+    for name, rs in by_model.items():
+        a = np.array([r["acc"] for r in rs])
+        seed_means = [np.mean([r["acc"] for r in rs if r["seed"] == s]) for s in sorted({r["seed"] for r in rs})]
         row = f"| {name} | {a.mean():.3f} ± {a.std():.3f} (n={len(a)}) | {np.std(seed_means):.3f} |"
         if with_report:
-            n = sum(t for t, _ in r["acc_report"])
-            row += f" {sum(c for _, c in r['acc_report']) / n:.3f} |" if n else " - |"
-        row += f" {np.mean(r['train_s']):.1f} | {np.mean(r['seq_s']):.0f} |"
+            n = sum(r["report"][0] for r in rs if r["report"])
+            row += f" {sum(r['report'][1] for r in rs if r['report']) / n:.3f} |" if n else " - |"
+        row += f" {np.mean([r['train_s'] for r in rs]):.1f} | {np.mean([r['seq_s'] for r in rs]):.0f} |"
         lines.append(row)
+    if any(r.get("people") for r in records):
+        lines += ["", "Lowest per-person accuracy (each person's sequences, over seeds):", ""]
+        for name, rs in by_model.items():
+            counts: dict[str, np.ndarray] = {}
+            for r in rs:
+                for person, nc in (r.get("people") or {}).items():
+                    counts[person] = counts.get(person, np.zeros(2)) + nc
+            worst = sorted(counts, key=lambda q: counts[q][1] / counts[q][0])[:10]
+            lines.append(f"- {name}: " + ", ".join(f"{q} {counts[q][1] / counts[q][0]:.2f}" for q in worst))
     lines += ["", "Per-class recall and confusion matrix (summed over folds and seeds; rows = true, columns = predicted):", ""]
-    for name, r in res.items():
-        cm = np.asarray(r["cm"])
+    for name, rs in by_model.items():
+        cm = np.sum([r["cm"] for r in rs], axis=0)
         recall = cm.diagonal() / np.maximum(cm.sum(1), 1)
         lines.append(f"**{name}**: recall " + ", ".join(f"{c} {v:.3f}" for c, v in zip(classes, recall)))
         lines.append("")
@@ -307,11 +356,22 @@ def main(argv=None) -> None:
     p.add_argument("--set", nargs="*", default=[], help="PoseActionClassifier overrides key=value")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", help="also write the markdown table here")
+    p.add_argument("--results", help="JSON-lines file of per-fold results: appended as folds finish, "
+                                     "reused on restart (resume)")
+    p.add_argument("--merge", nargs="+", metavar="RESULTS",
+                   help="train nothing: print the table of these --results files (e.g. one per seed run in parallel)")
     args = p.parse_args(argv)
     shared = ROOT.parent / "shared" / "data" / "keypoints"
     if args.data is None:
         args.data = str(shared / ("mp_gestures" if args.dataset == "gestures" else "body_actions_one_person/actions16.npz"))
-    text = run(args)
+    if args.merge:
+        records = load_records(args.merge)
+        keys = {json.dumps(r["key"], sort_keys=True) for r in records}
+        if len(keys) > 1:
+            raise SystemExit(f"--merge: the files hold results of {len(keys)} different runs (data, people, folds or overrides differ)")
+    else:
+        records = run(args)
+    text = markdown(records, args)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
