@@ -1,0 +1,51 @@
+"""The cross-person benchmark's bookkeeping: no person on both sides, resume, merge."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import cross_person  # noqa: E402
+
+
+def _args(gestures: Path, results: Path, seed: int, folds: int = 3) -> list[str]:
+    return ["--data", str(gestures), "--people", "p01-p06", "--folds", str(folds), "--models", "meanstd_hands",
+            "--results", str(results), "--seeds", str(seed)]
+
+
+def test_folds_never_share_a_person(gestures):
+    _, y, groups, _ = cross_person.load_data(
+        argparse.Namespace(dataset="gestures", data=str(gestures), people="p01-p09"))
+    for seed in (0, 1):
+        for tr, te in cross_person.splits(y, groups, 3, True, seed):
+            assert not set(groups[tr]) & set(groups[te])
+            assert len(set(groups[te])) == 3
+
+
+def test_resume_and_merge(gestures, tmp_path, capsys):
+    s0, s1 = tmp_path / "s0.jsonl", tmp_path / "s1.jsonl"
+    cross_person.main(_args(gestures, s0, 0))
+    first = capsys.readouterr().out
+    records = [json.loads(line) for line in s0.read_text().splitlines()]
+    assert [(r["seed"], r["fold"]) for r in records] == [(0, 0), (0, 1), (0, 2)]
+    assert all(sum(n for n, _ in r["people"].values()) == sum(map(sum, r["cm"])) for r in records)
+
+    cross_person.main(_args(gestures, s0, 0))  # everything is done: nothing is retrained
+    assert capsys.readouterr().out == first
+    assert len(s0.read_text().splitlines()) == 3
+
+    cross_person.main(_args(gestures, s1, 1))
+    capsys.readouterr()
+    cross_person.main(["--merge", str(s0), str(s1)])
+    merged = capsys.readouterr().out
+    assert "seeds [0, 1]" in merged and "(n=6)" in merged
+
+    other = tmp_path / "other.jsonl"
+    cross_person.main(_args(gestures, other, 0, folds=2))
+    with pytest.raises(SystemExit, match="different runs"):
+        cross_person.main(["--merge", str(s0), str(other)])
