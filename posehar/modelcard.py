@@ -43,8 +43,9 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
         lines += _cv_section(t["cross_validation"])
     if t.get("test"):
         lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
-    lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; early stopping on a "
-              f"person-grouped validation split ({p['validation_fraction']:.0%} of the people); the 'unknown' "
+    lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; the encoder's early "
+              f"stopping uses a person-grouped validation split ({p['validation_fraction']:.0%} of the people), "
+              f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "
               f"thresholds (confidence {config['thresholds']['confidence']:.3f}, keeping "
               f"{p['unknown_coverage']:.0%} of correct validation answers; temporal-vector novelty "
               f"{config['thresholds']['novelty']:.3f} and input novelty {config['thresholds']['input']:.3f}, "
