@@ -42,7 +42,7 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit, StratifiedKFold
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -120,7 +120,10 @@ class TutorialLSTM:
         self.classes_ = np.unique(y)
         target = torch.from_numpy(np.searchsorted(self.classes_, y))
         x = self._x(X)
-        tr, va = next(GroupShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y, groups))
+        if groups is None:  # one person: a stratified validation split
+            tr, va = next(StratifiedShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y))
+        else:
+            tr, va = next(GroupShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y, groups))
         self.net = _StackedLSTM(258, len(self.classes_))
         opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
         best, best_state, waited = -1.0, None, 0
