@@ -232,9 +232,11 @@ def load_data(args):
 
 
 def run_key(args, params) -> dict:
-    """What makes two fold results comparable: a saved result is reused only when this matches."""
+    """What makes two fold results comparable: a saved result is reused only when this matches
+    (posehar's defaults are part of it, so changing them in the code invalidates old results)."""
+    defaults = PoseActionClassifier(verbose=False).get_params()
     return {"dataset": args.dataset, "data": str(args.data), "people": args.people, "folds": args.folds,
-            "quick": args.quick, "params": repr(sorted(params.items()))}
+            "quick": args.quick, "params": repr(sorted(params.items())), "posehar_defaults": repr(sorted(defaults.items()))}
 
 
 def load_records(paths) -> list[dict]:

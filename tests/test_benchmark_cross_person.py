@@ -49,3 +49,13 @@ def test_resume_and_merge(gestures, tmp_path, capsys):
     cross_person.main(_args(gestures, other, 0, folds=2))
     with pytest.raises(SystemExit, match="different runs"):
         cross_person.main(["--merge", str(s0), str(other)])
+
+
+def test_changed_defaults_are_not_resumed(gestures, tmp_path, monkeypatch, capsys):
+    results = tmp_path / "r.jsonl"
+    cross_person.main(_args(gestures, results, 0))
+    original = cross_person.PoseActionClassifier.__init__.__defaults__
+    changed = tuple(0.5 if v == 0.1 else v for v in original)  # the default C
+    monkeypatch.setattr(cross_person.PoseActionClassifier.__init__, "__defaults__", changed)
+    cross_person.main(_args(gestures, results, 0))
+    assert len(results.read_text().splitlines()) == 6  # rerun, not reused
