@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,7 +42,7 @@ def audit(X, y, groups) -> list[dict]:
         te, tr = np.where(groups == person)[0], np.where(groups != person)[0]
         model = MeanStdLogReg(hands=True, seed=0).fit([X[i] for i in tr], y[tr], None)
         pred = model.predict([X[i] for i in te])
-        cm = np.array([[int(((y[te] == a) & (pred == b)).sum()) for b in classes] for a in classes])
+        cm = confusion_matrix(y[te], pred, labels=classes)
         off = cm - np.diag(np.diag(cm))
         a, b = np.unravel_index(off.argmax(), off.shape)
         hands = np.mean([(s.left_present | s.right_present).mean() for s in (X[i] for i in te)])
