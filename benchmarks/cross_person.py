@@ -253,7 +253,6 @@ def run(args) -> list[dict]:
     torch.set_num_threads(args.threads)
     X, y, groups, grouped = load_data(args)
     classes = np.unique(y)
-    report = person_range(args.report_people) if grouped else None
     params = parse_set(args.set)
     if args.quick:
         params.setdefault("epochs", 12)
@@ -273,12 +272,11 @@ def run(args) -> list[dict]:
                 t1 = time.perf_counter()
                 pred = model.predict(Xte)
                 t2 = time.perf_counter()
-                sel = np.isin(groups[te], list(report)) if report is not None else np.zeros(len(te), bool)
+                ok = pred == y[te]
                 rec = {"key": key, "seed": seed, "fold": k, "model": name, "classes": classes.tolist(),
-                       "acc": float((pred == y[te]).mean()), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
+                       "acc": float(ok.mean()), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
                        "cm": confusion_matrix(y[te], pred, labels=classes).tolist(),
-                       "report": [int(sel.sum()), int((pred[sel] == y[te][sel]).sum())] if report is not None else None,
-                       "people": {p: [int((groups[te] == p).sum()), int((pred[groups[te] == p] == y[te][groups[te] == p]).sum())]
+                       "people": {p: [int((groups[te] == p).sum()), int(ok[groups[te] == p].sum())]
                                   for p in np.unique(groups[te])} if grouped else None}
                 records.append(rec)
                 if args.results:
@@ -288,6 +286,14 @@ def run(args) -> list[dict]:
                       file=sys.stderr, flush=True)
     wanted = set(models)
     return [r for r in records if r["model"] in wanted and r["seed"] in args.seeds]
+
+
+def _per_person(records: list[dict]) -> dict[str, np.ndarray]:
+    counts: dict[str, np.ndarray] = {}
+    for r in records:
+        for person, nc in r["people"].items():
+            counts[person] = counts.get(person, np.zeros(2)) + nc
+    return counts
 
 
 def markdown(records: list[dict], args) -> str:
@@ -304,10 +310,11 @@ def markdown(records: list[dict], args) -> str:
              f"data `{key['data']}`" + (f", people {key['people']}" if key["people"] else "") +
              f"; seeds {seeds}; torch threads {args.threads}" +
              (f"; overrides {key['params']}" if key["params"] != "[]" else ""), ""]
-    with_report = any(r["report"] for r in records)
+    per_person = all(r["people"] for r in records)
+    report = person_range(args.report_people) if per_person else None
     head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
     sep = "|---|---|---|"
-    if with_report:
+    if report is not None:
         head += f" accuracy on {args.report_people} (untuned people) |"
         sep += "---|"
     head += " train s / fold | sequences/s |"
@@ -316,22 +323,20 @@ def markdown(records: list[dict], args) -> str:
     by_model: dict[str, list[dict]] = {}
     for r in records:
         by_model.setdefault(r["model"], []).append(r)
+    # per model: person -> (sequences, correct), summed over folds and seeds
+    people = {name: _per_person(rs) for name, rs in by_model.items()} if per_person else {}
     for name, rs in by_model.items():
         a = np.array([r["acc"] for r in rs])
         seed_means = [np.mean([r["acc"] for r in rs if r["seed"] == s]) for s in sorted({r["seed"] for r in rs})]
         row = f"| {name} | {a.mean():.3f} ± {a.std():.3f} (n={len(a)}) | {np.std(seed_means):.3f} |"
-        if with_report:
-            n = sum(r["report"][0] for r in rs if r["report"])
-            row += f" {sum(r['report'][1] for r in rs if r['report']) / n:.3f} |" if n else " - |"
+        if report is not None:
+            n, c = sum((people[name][q] for q in report if q in people[name]), np.zeros(2))
+            row += f" {c / n:.3f} |" if n else " - |"
         row += f" {np.mean([r['train_s'] for r in rs]):.1f} | {np.mean([r['seq_s'] for r in rs]):.0f} |"
         lines.append(row)
-    if any(r.get("people") for r in records):
+    if per_person:
         lines += ["", "Lowest per-person accuracy (each person's sequences, over seeds):", ""]
-        for name, rs in by_model.items():
-            counts: dict[str, np.ndarray] = {}
-            for r in rs:
-                for person, nc in (r.get("people") or {}).items():
-                    counts[person] = counts.get(person, np.zeros(2)) + nc
+        for name, counts in people.items():
             worst = sorted(counts, key=lambda q: counts[q][1] / counts[q][0])[:10]
             lines.append(f"- {name}: " + ", ".join(f"{q} {counts[q][1] / counts[q][0]:.2f}" for q in worst))
     lines += ["", "Per-class recall and confusion matrix (summed over folds and seeds; rows = true, columns = predicted):", ""]
