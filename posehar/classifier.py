@@ -41,9 +41,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     A bidirectional GRU encoder is trained with a linear head (early stopping on a validation
     split, grouped by person when ``groups`` are given); its pooled outputs are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every training
-    sequence and its mirror image), giving the final classifier and probabilities. Sequences are resampled to ``fps`` and read in windows of
-    ``window`` frames (half-window hop); a sequence's probabilities average its windows
-    (and, with ``tta_mirror``, their mirror images).
+    sequence and its mirror image), giving the final classifier and probabilities. Sequences are
+    resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
+    probabilities average its windows (and, with ``tta_mirror``, their mirror images).
 
     Learned attributes: ``classes_``, ``feature_config_``, ``encoder_``, ``scaler_``,
     ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``, ``input_threshold_``,
@@ -144,21 +144,23 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
         self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
-        self._fit_head(feats, mirrored, target, train_idx)
+        vectors = self._vectors(feats)
+        mirror_vectors = None if mirrored is None else self._vectors(mirrored)
+        self._fit_head(vectors, mirror_vectors, target, train_idx)
         if len(val_idx):
             # Thresholds come from the validation people while they are unseen by the head; the
             # head is then refit on every training person (+0.01 cross-person accuracy on dev people).
             self._calibrate(feats, mirrored, target, val_idx)
-            self._fit_head(feats, mirrored, target, np.arange(len(feats)))
+            self._fit_head(vectors, mirror_vectors, target, np.arange(len(feats)))
         else:
             self._calibrate(feats, mirrored, target, train_idx)
         return self
 
-    def _fit_head(self, feats, mirrored, target, idx) -> None:
+    def _fit_head(self, vectors, mirror_vectors, target, idx) -> None:
         """Scaler, logistic regression and class centroids on the temporal vectors of ``idx`` (+ mirrors)."""
-        vec, y = self._vectors([feats[i] for i in idx]), target[idx]
-        if mirrored is not None:
-            vec = np.concatenate([vec, self._vectors([mirrored[i] for i in idx])])
+        vec, y = vectors[idx], target[idx]
+        if mirror_vectors is not None:
+            vec = np.concatenate([vec, mirror_vectors[idx]])
             y = np.concatenate([y, y])
         self.scaler_ = StandardScaler().fit(vec)
         z = self.scaler_.transform(vec)
