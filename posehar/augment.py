@@ -42,7 +42,8 @@ class FeatureAugmenter:
         cols = features.block_columns()
         self.velocity_cols = torch.as_tensor(
             [c for name in ("body_velocity", "wrist_velocity") if name in cols for c in cols[name]], dtype=torch.long)
-        self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag") for c in cols[n]])
+        self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag", f"{s}_fingers")
+                                           if n in cols for c in cols[n]])
                           for s in ("left", "right") if f"{s}_shape" in cols]
 
     def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:

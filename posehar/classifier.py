@@ -50,7 +50,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     ``history_``, ``n_features_in_``.
     """
 
-    def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", velocity: bool = True,
+    def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = True, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, patience: int = 8,
@@ -59,6 +59,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
         self.layout = layout
+        self.fingers = fingers
         self.velocity = velocity
         self.window = window
         self.fps = fps
@@ -82,7 +83,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- data preparation
     def _feature_config(self) -> FeatureConfig:
         hands = self.hands and self.layout == "mediapipe_pose"
-        return FeatureConfig(layout=self.layout, hands=hands, velocity=self.velocity)
+        return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity)
 
     def _prepare(self, seq: KeypointSequence, config: FeatureConfig, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(seq, KeypointSequence):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from posehar.errors import PoseModelError
-from posehar.features import FeatureConfig, mirror, resample, sequence_features
+from posehar.features import FeatureConfig, finger_features, mirror, resample, sequence_features
 from posehar.pose import PoseSettings, PoseTracker, extract_keypoints
 from posehar.sequence import load_batch
 
@@ -73,3 +73,36 @@ def test_mirror_swaps_hands_and_is_an_involution(gestures):
 def test_resample_keeps_duration(kick):
     r = resample(kick, 30.0)
     assert r.fps == 30.0 and abs(len(r) / 30.0 - len(kick) / kick.fps) < 0.05
+
+
+def _hands(seq):
+    """The detected hands of a sequence, (N, 21, 3) in isotropic units (4:3 frames)."""
+    out = []
+    for hand, present in ((seq.left_hand, seq.left_present), (seq.right_hand, seq.right_present)):
+        h = hand[present].copy()
+        h[..., 0] *= 4 / 3
+        out.append(h)
+    return np.concatenate(out)
+
+
+def test_finger_features_ignore_hand_rotation_size_and_side(gestures):
+    hands = _hands(load_batch(gestures / "p48.npz")[40])
+    a = np.radians(40)
+    rot = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]])
+    turned = (hands - hands[:, :1]) @ rot.T * 1.7 + 0.3
+    flipped = hands * np.array([-1, 1, 1])  # the same hand shape on the other side
+    f = finger_features(hands)
+    assert f.shape == (len(hands), 30) and np.isfinite(f).all()
+    assert np.allclose(finger_features(turned), f, atol=1e-4)
+    assert np.allclose(finger_features(flipped), f, atol=1e-4)
+
+
+@pytest.mark.parametrize("person", ["p05", "p48"])
+def test_finger_features_read_the_iloveyou_hand_shape(gestures, person):
+    """'I love you' folds the middle and ring fingers and extends index and pinky; 'hello' is a flat hand."""
+    batch = load_batch(gestures / f"{person}.npz")
+    extension = {label: np.median(np.concatenate([finger_features(_hands(s))[:, 25:] for s in batch if s.label == label]), 0)
+                 for label in ("hello", "iloveyou")}
+    thumb, index, middle, ring, pinky = extension["iloveyou"]
+    assert middle < 0.7 * index and ring < 0.7 * pinky
+    assert extension["hello"][2] > 1.4 * middle
