@@ -197,11 +197,12 @@ def load_model(path: str | os.PathLike):
     path = Path(path)
     config = read_config(path)
     try:
-        params = dict(config["params"])
+        params = {"fingers": False, **config["params"]}
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)
-        clf.feature_config_ = FeatureConfig(**config["feature_config"])
+        # bundles written before finger features existed were trained without them
+        clf.feature_config_ = FeatureConfig(**{"fingers": False, **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])
         clf.encoder_.load_state_dict(load_file(str(path / ENCODER)))
         clf.encoder_.eval()

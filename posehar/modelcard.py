@@ -24,7 +24,8 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
     fc = config["feature_config"]
     lines = [f"# {name}", "",
              f"Classes: {', '.join(config['classes'])}. Keypoints: "
-             f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`.",
+             f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`"
+             f"{'; hand shape read as finger joint angles and fingertip distances' if fc.get('fingers') else ''}.",
              f"Window: {p['window']} frames at {p['fps']:g} fps; longer inputs are read in half-overlapping windows.",
              f"Made {config['created']} with " + ", ".join(f"{k} {v}" for k, v in config["versions"].items()) + ".", "",
              "## Data", ""]
