@@ -296,6 +296,24 @@ def _per_person(records: list[dict]) -> dict[str, np.ndarray]:
     return counts
 
 
+# posehar against the baseline it must beat, paired fold by fold
+PAIRS = (("posehar_hands", "meanstd_hands"), ("posehar_hands", "lstm"), ("posehar_body", "meanstd_body"))
+
+
+def _fold_key(record: dict) -> tuple[int, int]:
+    return record["seed"], record["fold"]
+
+
+def paired_difference(first: list[dict], second: list[dict], a: str, b: str) -> str:
+    """Mean, min and max of the per-fold accuracy difference first - second, and how often first wins."""
+    acc_b = {_fold_key(r): r["acc"] for r in second}
+    d = np.array([r["acc"] - acc_b[_fold_key(r)] for r in first if _fold_key(r) in acc_b])
+    if not len(d):
+        return f"{a} - {b}: no shared folds"
+    return (f"{a} - {b}: {d.mean():+.3f} (min {d.min():+.3f}, max {d.max():+.3f}); "
+            f"{a} better on {(d > 0).sum()} of {len(d)} folds")
+
+
 def markdown(records: list[dict], args) -> str:
     """The results table, per-class recall and confusion matrices of a list of fold records."""
     if not records:
@@ -334,11 +352,22 @@ def markdown(records: list[dict], args) -> str:
             row += f" {c / n:.3f} |" if n else " - |"
         row += f" {np.mean([r['train_s'] for r in rs]):.1f} | {np.mean([r['seq_s'] for r in rs]):.0f} |"
         lines.append(row)
+    lines += ["", "Per fold (seed, fold):", "", "| model | " + " | ".join(
+        f"{s}/{k}" for s, k in sorted({(r["seed"], r["fold"]) for r in records})) + " |"]
+    lines.append("|---|" + "---|" * len({(r["seed"], r["fold"]) for r in records}))
+    for name, rs in by_model.items():
+        lines.append(f"| {name} | " + " | ".join(f"{r['acc']:.3f}" for r in sorted(rs, key=_fold_key)) + " |")
+    lines += ["", "Paired over shared folds (first model minus second):", ""]
+    for a, b in PAIRS:
+        if a in by_model and b in by_model:
+            lines.append("- " + paired_difference(by_model[a], by_model[b], a, b))
     if per_person:
         lines += ["", "Lowest per-person accuracy (each person's sequences, over seeds):", ""]
         for name, counts in people.items():
             worst = sorted(counts, key=lambda q: counts[q][1] / counts[q][0])[:10]
-            lines.append(f"- {name}: " + ", ".join(f"{q} {counts[q][1] / counts[q][0]:.2f}" for q in worst))
+            per = np.array([c / n for n, c in counts.values()])
+            lines.append(f"- {name} ({(per >= 0.95).sum()} of {len(per)} people at >= 0.95, median person "
+                         f"{np.median(per):.3f}): " + ", ".join(f"{q} {counts[q][1] / counts[q][0]:.2f}" for q in worst))
     lines += ["", "Per-class recall and confusion matrix (summed over folds and seeds; rows = true, columns = predicted):", ""]
     for name, rs in by_model.items():
         cm = np.sum([r["cm"] for r in rs], axis=0)

@@ -44,6 +44,10 @@ def test_resume_and_merge(gestures, tmp_path, capsys):
     cross_person.main(["--merge", str(s0), str(s1)])
     merged = capsys.readouterr().out
     assert "seeds [0, 1]" in merged and "(n=6)" in merged
+    per_fold = merged.split("Per fold")[1].splitlines()
+    fold_row = next(line for line in per_fold if line.startswith("| meanstd_hands |"))
+    accs = [json.loads(line)["acc"] for f in (s0, s1) for line in f.read_text().splitlines()]
+    assert fold_row == "| meanstd_hands | " + " | ".join(f"{a:.3f}" for a in accs) + " |"
 
     other = tmp_path / "other.jsonl"
     cross_person.main(_args(gestures, other, 0, folds=2))
@@ -59,3 +63,13 @@ def test_changed_defaults_are_not_resumed(gestures, tmp_path, monkeypatch, capsy
     monkeypatch.setattr(cross_person.PoseActionClassifier.__init__, "__defaults__", changed)
     cross_person.main(_args(gestures, results, 0))
     assert len(results.read_text().splitlines()) == 6  # rerun, not reused
+
+
+def test_paired_difference_matches_folds_by_seed_and_fold():
+    def recs(accs):
+        return [{"seed": s, "fold": k, "acc": a} for (s, k), a in accs.items()]
+    a = recs({(0, 0): 0.9, (0, 1): 0.8, (1, 0): 0.7})
+    b = recs({(0, 1): 0.85, (1, 0): 0.6, (0, 0): 0.8})  # another order, one fold worse
+    line = cross_person.paired_difference(a, b, "a", "b")
+    assert line == "a - b: +0.050 (min -0.050, max +0.100); a better on 2 of 3 folds"
+    assert cross_person.paired_difference(a, recs({(2, 0): 0.5}), "a", "b") == "a - b: no shared folds"
