@@ -357,10 +357,10 @@ def markdown(records: list[dict], args) -> str:
     lines.append("|---|" + "---|" * len({(r["seed"], r["fold"]) for r in records}))
     for name, rs in by_model.items():
         lines.append(f"| {name} | " + " | ".join(f"{r['acc']:.3f}" for r in sorted(rs, key=_fold_key)) + " |")
-    lines += ["", "Paired over shared folds (first model minus second):", ""]
-    for a, b in PAIRS:
-        if a in by_model and b in by_model:
-            lines.append("- " + paired_difference(by_model[a], by_model[b], a, b))
+    paired = ["- " + paired_difference(by_model[a], by_model[b], a, b)
+              for a, b in PAIRS if a in by_model and b in by_model]
+    if paired:
+        lines += ["", "Paired over shared folds (first model minus second):", "", *paired]
     if per_person:
         lines += ["", "Lowest per-person accuracy (each person's sequences, over seeds):", ""]
         for name, counts in people.items():

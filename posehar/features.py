@@ -39,8 +39,11 @@ from .sequence import KeypointSequence
 _DEFAULT_ASPECT = 4.0 / 3.0
 _CLIP = 8.0
 # MediaPipe hand landmarks: 0 wrist, then 4 per finger from the knuckle out (thumb first).
-_FINGER_CHAINS = tuple((0, b, b + 1, b + 2, b + 3) for b in (1, 5, 9, 13, 17))
-_TIPS = (4, 8, 12, 16, 20)
+# Each finger joint as (previous point, joint, next point) along the wrist-to-tip chain.
+_JOINTS = np.array([(c[i], c[i + 1], c[i + 2]) for c in ((0, b, b + 1, b + 2, b + 3) for b in (1, 5, 9, 13, 17))
+                    for i in range(3)])
+_TIPS = np.array([4, 8, 12, 16, 20])
+_TIP_PAIRS = np.array([(a, b) for i, a in enumerate(_TIPS) for b in _TIPS[i + 1:]])
 FINGER_FEATURES = 15 + 10 + 5
 
 
@@ -116,18 +119,13 @@ def finger_features(hand: np.ndarray) -> np.ndarray:
     """(T, 21, 3) hand landmarks in isotropic units -> (T, 30) joint-angle cosines and fingertip
     distances in palm lengths, unchanged by the hand's position, rotation and size."""
     h = hand.astype(np.float64)
-    out = []
-    for chain in _FINGER_CHAINS:
-        for a, b, c in zip(chain[:-2], chain[1:-1], chain[2:]):
-            u, v = h[:, a] - h[:, b], h[:, c] - h[:, b]
-            norm = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
-            out.append((u * v).sum(-1) / np.maximum(norm, 1e-9))
-    palm = np.maximum(np.linalg.norm(h[:, 9] - h[:, 0], axis=-1), 1e-4)
-    for i, tip in enumerate(_TIPS):
-        for other in _TIPS[i + 1:]:
-            out.append(np.linalg.norm(h[:, tip] - h[:, other], axis=-1) / palm)
-    out += [np.linalg.norm(h[:, tip] - h[:, 0], axis=-1) / palm for tip in _TIPS]
-    return np.stack(out, axis=1).astype(np.float32)
+    u = h[:, _JOINTS[:, 0]] - h[:, _JOINTS[:, 1]]
+    v = h[:, _JOINTS[:, 2]] - h[:, _JOINTS[:, 1]]
+    cosines = (u * v).sum(-1) / np.maximum(np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1), 1e-9)
+    palm = np.maximum(np.linalg.norm(h[:, 9] - h[:, 0], axis=-1), 1e-4)[:, None]
+    between_tips = np.linalg.norm(h[:, _TIP_PAIRS[:, 0]] - h[:, _TIP_PAIRS[:, 1]], axis=-1) / palm
+    to_wrist = np.linalg.norm(h[:, _TIPS] - h[:, :1], axis=-1) / palm
+    return np.concatenate([cosines, between_tips, to_wrist], axis=1).astype(np.float32)
 
 
 def body_frame(seq: KeypointSequence) -> tuple[np.ndarray, np.ndarray, float]:
