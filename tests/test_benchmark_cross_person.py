@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -59,7 +60,10 @@ def test_changed_defaults_are_not_resumed(gestures, tmp_path, monkeypatch, capsy
     results = tmp_path / "r.jsonl"
     cross_person.main(_args(gestures, results, 0))
     original = cross_person.PoseActionClassifier.__init__.__defaults__
-    changed = tuple(0.5 if v == 0.1 else v for v in original)  # the default C
+    defaulted = [q.name for q in inspect.signature(cross_person.PoseActionClassifier).parameters.values()
+                 if q.default is not inspect.Parameter.empty]
+    changed = tuple(0.5 if name == "C" else v for name, v in zip(defaulted, original))
+    assert changed != original
     monkeypatch.setattr(cross_person.PoseActionClassifier.__init__, "__defaults__", changed)
     cross_person.main(_args(gestures, results, 0))
     assert len(results.read_text().splitlines()) == 6  # rerun, not reused
