@@ -38,7 +38,7 @@ def _torch_threads(n: int):
 class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """Classify actions from keypoint sequences.
 
-    A bidirectional GRU encoder is trained with a linear head (early stopping on a validation
+    A GRU encoder (one direction by default) is trained with a linear head (early stopping on a validation
     split, grouped by person when ``groups`` are given); its pooled outputs are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every training
     sequence and its mirror image), giving the final classifier and probabilities. Sequences are
@@ -52,7 +52,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = True, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
+                 bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, patience: int = 8,
                  validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,

@@ -16,7 +16,7 @@ class GRUEncoder(nn.Module):
     """
 
     def __init__(self, input_dim: int, num_classes: int, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = True, dropout: float = 0.2):
+                 bidirectional: bool = False, dropout: float = 0.2):
         super().__init__()
         self.register_buffer("feature_mean", torch.zeros(input_dim))
         self.register_buffer("feature_std", torch.ones(input_dim))
