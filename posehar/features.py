@@ -170,10 +170,10 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
     wrists = []
     if config.hands:
         aspect = _aspect(seq)
+        hand_width = sum(width for name, width, _ in config.blocks() if name.startswith("left_"))
         for hand, hp in ((seq.left_hand, seq.left_present), (seq.right_hand, seq.right_present)):
-            width = 66 + (FINGER_FEATURES if config.fingers else 0)
             if hand is None:
-                parts.append(np.zeros((t, width), np.float32))
+                parts.append(np.zeros((t, hand_width), np.float32))
                 wrists.append(np.zeros((t, 2), np.float32))
                 continue
             h = hand.copy()
