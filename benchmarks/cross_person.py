@@ -352,11 +352,12 @@ def markdown(records: list[dict], args) -> str:
             row += f" {c / n:.3f} |" if n else " - |"
         row += f" {np.mean([r['train_s'] for r in rs]):.1f} | {np.mean([r['seq_s'] for r in rs]):.0f} |"
         lines.append(row)
-    lines += ["", "Per fold (seed, fold):", "", "| model | " + " | ".join(
-        f"{s}/{k}" for s, k in sorted({(r["seed"], r["fold"]) for r in records})) + " |"]
-    lines.append("|---|" + "---|" * len({(r["seed"], r["fold"]) for r in records}))
+    folds = sorted({_fold_key(r) for r in records})
+    lines += ["", "Per fold (seed, fold):", "", "| model | " + " | ".join(f"{s}/{k}" for s, k in folds) + " |",
+              "|---|" + "---|" * len(folds)]
     for name, rs in by_model.items():
-        lines.append(f"| {name} | " + " | ".join(f"{r['acc']:.3f}" for r in sorted(rs, key=_fold_key)) + " |")
+        acc = {_fold_key(r): f"{r['acc']:.3f}" for r in rs}  # a model may lack folds of an unfinished run
+        lines.append(f"| {name} | " + " | ".join(acc.get(k, "-") for k in folds) + " |")
     paired = ["- " + paired_difference(by_model[a], by_model[b], a, b)
               for a, b in PAIRS if a in by_model and b in by_model]
     if paired:
@@ -364,10 +365,11 @@ def markdown(records: list[dict], args) -> str:
     if per_person:
         lines += ["", "Lowest per-person accuracy (each person's sequences, over seeds):", ""]
         for name, counts in people.items():
-            worst = sorted(counts, key=lambda q: counts[q][1] / counts[q][0])[:10]
-            per = np.array([c / n for n, c in counts.values()])
+            acc = {q: c / n for q, (n, c) in counts.items()}
+            per = np.array(list(acc.values()))
+            worst = sorted(acc, key=acc.get)[:10]
             lines.append(f"- {name} ({(per >= 0.95).sum()} of {len(per)} people at >= 0.95, median person "
-                         f"{np.median(per):.3f}): " + ", ".join(f"{q} {counts[q][1] / counts[q][0]:.2f}" for q in worst))
+                         f"{np.median(per):.3f}): " + ", ".join(f"{q} {acc[q]:.2f}" for q in worst))
     lines += ["", "Per-class recall and confusion matrix (summed over folds and seeds; rows = true, columns = predicted):", ""]
     for name, rs in by_model.items():
         cm = np.sum([r["cm"] for r in rs], axis=0)

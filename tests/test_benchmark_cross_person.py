@@ -77,3 +77,17 @@ def test_paired_difference_matches_folds_by_seed_and_fold():
     line = cross_person.paired_difference(a, b, "a", "b")
     assert line == "a - b: +0.050 (min -0.050, max +0.100); a better on 2 of 3 folds"
     assert cross_person.paired_difference(a, recs({(2, 0): 0.5}), "a", "b") == "a - b: no shared folds"
+
+
+def test_per_fold_table_marks_a_fold_a_model_has_not_finished(gestures, tmp_path, capsys):
+    results = tmp_path / "r.jsonl"
+    cross_person.main(_args(gestures, results, 0))
+    lines = results.read_text().splitlines()
+    unfinished = [json.dumps({**json.loads(line), "model": "meanstd_body"}) for line in lines[:2]]
+    results.write_text("\n".join(lines + unfinished) + "\n")
+    capsys.readouterr()
+    cross_person.main(["--merge", str(results)])
+    per_fold = capsys.readouterr().out.split("Per fold")[1].splitlines()
+    accs = [f"{json.loads(line)['acc']:.3f}" for line in lines]
+    assert "| model | 0/0 | 0/1 | 0/2 |" in per_fold
+    assert f"| meanstd_body | {accs[0]} | {accs[1]} | - |" in per_fold
