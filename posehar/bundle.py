@@ -37,6 +37,9 @@ BUNDLE_VERSION = 1
 CONFIG = "config.json"
 ENCODER = "encoder.safetensors"
 CLASSIFIER = "classifier.npz"
+# How bundles written before these parameters existed were trained: no finger features, and the
+# encoder kept from its best validation epoch (early stopping).
+OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 
 
@@ -197,12 +200,11 @@ def load_model(path: str | os.PathLike):
     path = Path(path)
     config = read_config(path)
     try:
-        params = {"fingers": False, **config["params"]}
+        params = {**OLDER_BUNDLE_PARAMS, **config["params"]}
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)
-        # bundles written before finger features existed were trained without them
-        clf.feature_config_ = FeatureConfig(**{"fingers": False, **config["feature_config"]})
+        clf.feature_config_ = FeatureConfig(**{"fingers": OLDER_BUNDLE_PARAMS["fingers"], **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])
         clf.encoder_.load_state_dict(load_file(str(path / ENCODER)))
         clf.encoder_.eval()

@@ -38,8 +38,10 @@ def _torch_threads(n: int):
 class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """Classify actions from keypoint sequences.
 
-    A GRU encoder (one direction by default) is trained with a linear head (early stopping on a validation
-    split, grouped by person when ``groups`` are given); its pooled outputs are the temporal
+    A GRU encoder (one direction by default) is trained with a linear head on all but a validation
+    split (grouped by person when ``groups`` are given), whose people calibrate the 'unknown'
+    thresholds and, with ``early_stopping`` (the default), choose the epoch kept; without it the
+    encoder trains all ``epochs`` and keeps the last. Its pooled outputs are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every training
     sequence and its mirror image), giving the final classifier and probabilities. Sequences are
     resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
@@ -53,8 +55,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
-                 learning_rate: float = 2e-3, weight_decay: float = 1e-2, patience: int = 8,
-                 validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
+                 learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
+                 patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
@@ -71,6 +73,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.augment = augment
@@ -197,7 +200,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
         history: dict = {"loss": [], "val_accuracy": [], "best_epoch": 0}
-        best, best_state, waited = -1.0, copy.deepcopy(enc.state_dict()), 0
+        stopping_early = self.early_stopping and len(val_idx) > 0
+        best, best_state, waited = -1.0, None, 0
         bar = tqdm(range(self.epochs), desc="train encoder", unit="epoch", disable=not self.verbose)
         for epoch in bar:
             enc.train()
@@ -220,22 +224,23 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 sched.step()
                 total += float(loss.detach()) * len(rows)
             history["loss"].append(total / len(train_idx))
+            postfix = {"loss": f"{history['loss'][-1]:.3f}"}
             if len(val_idx):
                 acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
                 history["val_accuracy"].append(acc)
-                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}", val_acc=f"{acc:.3f}")
-                if acc > best:
-                    best, best_state, waited = acc, copy.deepcopy(enc.state_dict()), 0
-                    history["best_epoch"] = epoch
-                else:
-                    waited += 1
-                    if waited >= self.patience:
-                        break
-            else:
-                bar.set_postfix(loss=f"{history['loss'][-1]:.3f}")
-                best_state = copy.deepcopy(enc.state_dict())
+                postfix["val_acc"] = f"{acc:.3f}"
+            bar.set_postfix(postfix)
+            if not stopping_early:
                 history["best_epoch"] = epoch
-        enc.load_state_dict(best_state)
+            elif acc > best:
+                best, best_state, waited = acc, copy.deepcopy(enc.state_dict()), 0
+                history["best_epoch"] = epoch
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        if stopping_early:
+            enc.load_state_dict(best_state)
         enc.eval()
         return history
 

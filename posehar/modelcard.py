@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bundle import OLDER_BUNDLE_PARAMS
+
 
 def _cv_section(cv: dict[str, Any]) -> list[str]:
     rep = cv["report"]
@@ -44,8 +46,11 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
         lines += _cv_section(t["cross_validation"])
     if t.get("test"):
         lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
-    lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; the encoder's early "
-              f"stopping uses a person-grouped validation split ({p['validation_fraction']:.0%} of the people), "
+    held_out = f"a person-grouped validation split ({p['validation_fraction']:.0%} of the people)"
+    stopped_early = p.get("early_stopping", OLDER_BUNDLE_PARAMS["early_stopping"])
+    encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
+               else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
+    lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "
               f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "
               f"thresholds (confidence {config['thresholds']['confidence']:.3f}, keeping "
               f"{p['unknown_coverage']:.0%} of correct validation answers; temporal-vector novelty "

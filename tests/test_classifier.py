@@ -61,6 +61,27 @@ def test_same_random_state_same_probabilities(data):
     np.testing.assert_allclose(a.predict_proba(Xt[:20]), b.predict_proba(Xt[:20]), atol=1e-6)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validation_epoch(data, early_stopping):
+    (X, y, g), _ = data
+    sel = np.isin(g, TRAIN[:6])
+    X6, y6, g6 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
+    model = PoseActionClassifier(epochs=6, patience=2, early_stopping=early_stopping, validation_fraction=0.34,
+                                 augment=None, random_state=1, verbose=False).fit(X6, y6, groups=g6)
+    h = model.history_
+    val_acc = h["val_accuracy"]
+    if early_stopping:
+        assert h["best_epoch"] == int(np.argmax(val_acc))
+        assert len(h["loss"]) == h["best_epoch"] + 3  # stopped after 2 epochs without gain (this run does stop)
+    else:
+        assert len(h["loss"]) == 6 and h["best_epoch"] == 5
+    # The encoder kept scores on the validation people what the history says of the epoch kept.
+    _, val_idx = model._split(np.searchsorted(model.classes_, y6), g6, np.random.default_rng(1))
+    items = [model._prepare(X6[i], model.feature_config_) for i in val_idx]
+    kept = float((model._head_predict(items) == np.searchsorted(model.classes_, y6[val_idx])).mean())
+    assert kept == pytest.approx(val_acc[h["best_epoch"]])
+
+
 def test_grouped_validation_split_never_shares_a_person(data):
     (_, y, g), _ = data
     model = PoseActionClassifier(validation_fraction=0.25, random_state=3)
