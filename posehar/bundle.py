@@ -37,9 +37,9 @@ BUNDLE_VERSION = 1
 CONFIG = "config.json"
 ENCODER = "encoder.safetensors"
 CLASSIFIER = "classifier.npz"
-# How bundles written before these parameters existed were trained: no finger features, every body
-# joint kept whatever its visibility, and the encoder kept from its best validation epoch.
-OLDER_BUNDLE_PARAMS = {"fingers": False, "min_visibility": 0.0, "early_stopping": True}
+# How bundles written before these parameters existed were trained: no finger features, and the
+# encoder kept from its best validation epoch (early stopping).
+OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 
 
@@ -204,8 +204,7 @@ def load_model(path: str | os.PathLike):
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)
-        older_features = {k: OLDER_BUNDLE_PARAMS[k] for k in ("fingers", "min_visibility")}
-        clf.feature_config_ = FeatureConfig(**{**older_features, **config["feature_config"]})
+        clf.feature_config_ = FeatureConfig(**{"fingers": OLDER_BUNDLE_PARAMS["fingers"], **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])
         clf.encoder_.load_state_dict(load_file(str(path / ENCODER)))
         clf.encoder_.eval()

@@ -53,7 +53,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
-                 min_visibility: float = 0.1, window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
@@ -63,7 +63,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.layout = layout
         self.fingers = fingers
         self.velocity = velocity
-        self.min_visibility = min_visibility
         self.window = window
         self.fps = fps
         self.hidden_size = hidden_size
@@ -87,8 +86,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- data preparation
     def _feature_config(self) -> FeatureConfig:
         hands = self.hands and self.layout == "mediapipe_pose"
-        return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity,
-                             min_visibility=self.min_visibility)
+        return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity)
 
     def _prepare(self, seq: KeypointSequence, config: FeatureConfig, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(seq, KeypointSequence):

@@ -22,10 +22,6 @@ Choices (and why):
   (dev people p01-p24, grouped 3-fold: 0.837 -> 0.865 with the GRU; see docs/cross_person.md).
 * **Velocity.** Frame-to-frame differences of the normalised body joints and wrist
   positions (after resampling to the model's frame rate, so speed means the same thing).
-* **Unseen joints.** MediaPipe still places joints it cannot see (legs below the frame of an
-  upper-body webcam shot: visibility ~0 in every recording of mp_gestures), and where it puts
-  them says more about the camera than the action. Body joints whose visibility is below
-  ``min_visibility`` are zeros, like absent hands, and have no velocity; their visibility stays.
 * **Missing frames.** Frames with no body are zeros; the returned mask says which frames
   are real, and the encoder pools only over those.
 """
@@ -59,7 +55,6 @@ class FeatureConfig:
     hands: bool = True
     fingers: bool = True
     velocity: bool = True
-    min_visibility: float = 0.1
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -169,10 +164,6 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
     coords, centre, scale = body_frame(seq)
     body = (coords - centre[:, None, :]) / scale
     body[~present] = 0.0
-    seen = np.broadcast_to(present[:, None], body.shape[:2])
-    if lay.channels == 4 and config.min_visibility > 0:
-        seen = seen & (seq.pose[..., 3] >= config.min_visibility)
-        body[~seen] = 0.0
     parts = [body.reshape(t, -1)]
     if lay.channels == 4:
         parts.append(np.where(present[:, None], seq.pose[..., 3], 0.0))
@@ -200,10 +191,9 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
                 parts.append(np.where(ok[:, None], finger_features(h), np.float32(0.0)))
             wrists.append(wrist)
     if config.velocity:
-        vel = np.diff(body, axis=0, prepend=body[:1])
-        both = seen & np.concatenate([np.zeros_like(seen[:1]), seen[:-1]])
+        vel = np.diff(body.reshape(t, -1), axis=0, prepend=body.reshape(t, -1)[:1])
+        both = present & np.concatenate([[False], present[:-1]])
         vel[~both] = 0.0
-        vel = vel.reshape(t, -1)
         parts.append(vel)
         if config.hands:
             wv = np.diff(np.concatenate(wrists, axis=1), axis=0, prepend=np.concatenate(wrists, axis=1)[:1])

@@ -93,25 +93,20 @@ def test_missing_bundle(tmp_path):
         load_model(tmp_path / "nope")
 
 
-def test_bundle_from_before_newer_parameters_still_loads(gestures, tmp_path):
-    """Bundles written before finger features, the visibility gate and the early-stopping switch
-    have no such keys: read as they were trained."""
+def test_bundle_from_before_finger_features_still_loads(gestures, tmp_path):
+    """Bundles written before finger features and the early-stopping switch have no such keys: read as trained."""
     from posehar.bundle import save_model
     from posehar.classifier import PoseActionClassifier
 
     X = [s for p in ("p01", "p02", "p03", "p04") for s in load_batch(gestures / f"{p}.npz")]
     y = [s.label for s in X]
-    clf = PoseActionClassifier(fingers=False, min_visibility=0.0, early_stopping=False, epochs=1, hidden_size=16,
-                               verbose=False).fit(X, y)
+    clf = PoseActionClassifier(fingers=False, early_stopping=False, epochs=1, hidden_size=16, verbose=False).fit(X, y)
     save_model(clf, tmp_path / "old")
     cfg_path = tmp_path / "old" / "config.json"
     cfg = json.loads(cfg_path.read_text())
-    for key in ("fingers", "min_visibility"):
-        del cfg["feature_config"][key], cfg["params"][key]
-    del cfg["params"]["early_stopping"]
+    del cfg["feature_config"]["fingers"], cfg["params"]["fingers"], cfg["params"]["early_stopping"]
     cfg_path.write_text(json.dumps(cfg))
     old = load_model(tmp_path / "old")
-    assert not old.feature_config_.fingers and old.feature_config_.min_visibility == 0.0
-    assert old.n_features_in_ == clf.n_features_in_
+    assert not old.feature_config_.fingers and old.n_features_in_ == clf.n_features_in_
     assert old.early_stopping and not clf.early_stopping
     assert np.allclose(old.predict_proba(X[:10]), clf.predict_proba(X[:10]), atol=1e-6)

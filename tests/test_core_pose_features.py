@@ -106,22 +106,3 @@ def test_finger_features_read_the_iloveyou_hand_shape(gestures, person):
     thumb, index, middle, ring, pinky = extension["iloveyou"]
     assert middle < 0.7 * index and ring < 0.7 * pinky
     assert extension["hello"][2] > 1.4 * middle
-
-
-def test_unseen_body_joints_are_zeros_without_velocity(gestures):
-    """mp_gestures is upper-body webcam video: MediaPipe places hips and legs it cannot see."""
-    seq = load_batch(gestures / "p05.npz")[0]
-    seq.pose[10:15, 13, 3] = 0.0  # the left elbow leaves the frame for frames 10-14
-    config = FeatureConfig(min_visibility=0.1)
-    cols = config.block_columns()
-    feats, _ = sequence_features(seq, config)
-    body = feats[:, cols["body"]].reshape(len(seq), 33, 2)
-    velocity = feats[:, cols["body_velocity"]].reshape(len(seq), 33, 2)
-    unseen = seq.pose[..., 3] < 0.1
-    assert unseen[:, 23:].all() and not unseen[:, :11].any()  # legs never seen, face always seen
-    assert (body[unseen] == 0).all() and (velocity[unseen] == 0).all()
-    assert (velocity[15, 13] == 0).all() and (velocity[16, 13] != 0).any()  # no jump when the elbow returns
-    assert (np.abs(body[:, :11]).sum(-1) > 0).all()
-    np.testing.assert_array_equal(feats[:, cols["visibility"]], seq.pose[..., 3])
-    everything, _ = sequence_features(seq, FeatureConfig(min_visibility=0.0))
-    assert (np.abs(everything[:, cols["body"]].reshape(len(seq), 33, 2)[:, 23:]).sum(-1) > 0).all()
