@@ -5,8 +5,8 @@ For every person: within-person accuracy (stratified 5-fold on that person alone
 how cleanly they performed the three signs; with hands, and from the body alone),
 leave-one-person-out accuracy (trained on the other 71 people), the fraction of frames with a
 detected hand, and their most frequent confusion. A pair of classes each read mostly as the
-other, by a person who is separable on their own, is flagged
-as a suspected label swap. The model is the mean/std + logistic-regression baseline of
+other, by a person who is separable on their own, is flagged as a suspected label swap. The
+model is the mean/std + logistic-regression baseline of
 ``cross_person.py``: fast, deterministic, and no tuning involved.
 
     python benchmarks/person_audit.py [--data ../shared/data/keypoints/mp_gestures]
