@@ -41,13 +41,12 @@ def audit(X, y, groups) -> list[dict]:
     rows = []
     for person in np.unique(groups):
         te, tr = np.where(groups == person)[0], np.where(groups != person)[0]
+        own = [X[i] for i in te]
         model = MeanStdLogReg(hands=True, seed=0).fit([X[i] for i in tr], y[tr], None)
-        pred = model.predict([X[i] for i in te])
-        cm = confusion_matrix(y[te], pred, labels=classes)
+        cm = confusion_matrix(y[te], model.predict(own), labels=classes)
         off = cm - np.diag(np.diag(cm))
         a, b = np.unravel_index(off.argmax(), off.shape)
-        hands = np.mean([(s.left_present | s.right_present).mean() for s in (X[i] for i in te)])
-        own = [X[i] for i in te]
+        hands = np.mean([(s.left_present | s.right_present).mean() for s in own])
         row = {"person": person, "lopo": float(np.trace(cm) / cm.sum()), "within": within_person(own, y[te]),
                "within_body": within_person(own, y[te], hands=False),
                "hands": float(hands), "confusion": f"{classes[a]}→{classes[b]} {off[a, b]}/{cm[a].sum()}" if off[a, b] else "-"}

@@ -22,9 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import ROOT, load_data, parse_set, splits  # noqa: E402
-
-from posehar.classifier import PoseActionClassifier  # noqa: E402
+from cross_person import ROOT, load_data, make_model, parse_set, splits  # noqa: E402
 
 
 def result_path(out: Path, model: str, seed: int, fold: int, state: int) -> Path:
@@ -43,13 +41,12 @@ def train_missing(args) -> None:
                 path = result_path(args.out, args.model, seed, k, seed + offset)
                 if path.exists():
                     continue
-                model = PoseActionClassifier(hands=args.model == "posehar_hands", random_state=seed + offset,
-                                             verbose=False).with_params(**params)
-                model.fit([X[i] for i in tr], y[tr], groups[tr] if grouped else None)
-                proba = model.predict_proba([X[i] for i in te])
-                np.savez(path, proba=proba, y=y[te], classes=model.classes_)
+                model = make_model(args.model, seed + offset, params, quick=False)
+                clf = model.fit([X[i] for i in tr], y[tr], groups[tr] if grouped else None).model
+                proba = clf.predict_proba([X[i] for i in te])
+                np.savez(path, proba=proba, y=y[te], classes=clf.classes_)
                 print(f"seed {seed} fold {k} state {seed + offset}: acc "
-                      f"{(model.classes_[proba.argmax(1)] == y[te]).mean():.3f}", file=sys.stderr, flush=True)
+                      f"{(clf.classes_[proba.argmax(1)] == y[te]).mean():.3f}", file=sys.stderr, flush=True)
 
 
 def _paired(diff: np.ndarray) -> str:

@@ -204,7 +204,8 @@ def load_model(path: str | os.PathLike):
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)
-        clf.feature_config_ = FeatureConfig(**{"fingers": OLDER_BUNDLE_PARAMS["fingers"], **config["feature_config"]})
+        older_features = {k: v for k, v in OLDER_BUNDLE_PARAMS.items() if k in FeatureConfig.__dataclass_fields__}
+        clf.feature_config_ = FeatureConfig(**{**older_features, **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])
         clf.encoder_.load_state_dict(load_file(str(path / ENCODER)))
         clf.encoder_.eval()
