@@ -25,7 +25,6 @@ class AugmentConfig:
     speed: float = 0.25          # playback speed in [1/(1+speed), 1+speed]
     hand_dropout: float = 0.1    # probability a hand is dropped for a run of frames
     noise: float = 0.01          # gaussian noise on coordinates (body units)
-    mix_people: float = 0.0      # probability a sequence is blended with another of its class
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -46,19 +45,15 @@ class FeatureAugmenter:
         self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag", f"{s}_fingers")
                                            if n in cols for c in cols[n]])
                           for s in ("left", "right") if f"{s}_shape" in cols]
-        self.hand_flags = [int(cols[f"{s}_flag"][0]) for s in ("left", "right") if f"{s}_flag" in cols]
 
     def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=self.gen)
 
-    def __call__(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor,
-                 labels: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, T, F) raw features; returns augmented (x, mask)."""
         c = self.config
         b, t, _ = x.shape
         x = x.clone()
-        if c.mix_people > 0 and labels is not None:
-            x, mask = self._mix_same_class(x, mask, labels)
         if c.speed > 0:
             x, mask = self._speed(x, mask, lengths)
         theta = self._uniform(b, -1, 1) * math.radians(c.rotation_deg)
@@ -85,24 +80,6 @@ class FeatureAugmenter:
                 hit = drop[:, None] & (frames >= start[:, None]) & (frames < (start + span)[:, None])
                 x[:, :, cols] = x[:, :, cols].masked_fill(hit[:, :, None], 0.0)
         return x, mask
-
-    def _mix_same_class(self, x: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Blend sequences with a random partner of the same class (a new, in-between way of
-        performing the action); hand blocks are taken whole from one of the two."""
-        b = len(labels)
-        partner = torch.arange(b)
-        for k in labels.unique():
-            rows = torch.nonzero(labels == k).flatten()
-            partner[rows] = rows[torch.randperm(len(rows), generator=self.gen)]
-        mixed = torch.rand(b, generator=self.gen) < self.config.mix_people
-        lam = torch.where(mixed, self._uniform(b, 0, 1), torch.ones(b))[:, None, None]
-        other = x[partner]
-        out = lam * x + (1 - lam) * other
-        for cols, flag in zip(self.hand_cols, self.hand_flags):
-            hands = (x[:, :, flag] > 0) & (other[:, :, flag] > 0)
-            out[:, :, cols] = torch.where(hands[:, :, None], out[:, :, cols], x[:, :, cols])
-        both = mask & mask[partner]
-        return torch.where(both[:, :, None], out, x), mask
 
     def _speed(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         b, t, _ = x.shape

@@ -15,7 +15,6 @@ from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from .adversary import PersonAdversary
 from .augment import AugmentConfig, FeatureAugmenter
 from .encoder import GRUEncoder
 from .errors import KeypointFormatError
@@ -58,7 +57,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
-                 person_adversarial: float = 0.0, C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
+                 C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
         self.layout = layout
@@ -78,7 +77,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.augment = augment
-        self.person_adversarial = person_adversarial
         self.C = C
         self.unknown_coverage = unknown_coverage
         self.tta_mirror = tta_mirror
@@ -148,8 +146,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
-        people = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else None
-        self.history_ = self._train_encoder(feats, mirrored, target, people, train_idx, val_idx, rng, gen)
+        self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
         vectors = self._vectors(feats)
         mirror_vectors = None if mirrored is None else self._vectors(mirrored)
@@ -195,13 +192,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         s = int(rng.integers(0, len(f) - self.window + 1))
         return f[s: s + self.window], m[s: s + self.window]
 
-    def _train_encoder(self, feats, mirrored, target, people, train_idx, val_idx, rng, gen) -> dict:
+    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
         enc = self.encoder_
-        adversary = None
-        if self.person_adversarial > 0 and people is not None:
-            adversary = PersonAdversary(enc.vector_dim, int(people.max()) + 1)
-        trained = list(enc.parameters()) + (list(adversary.parameters()) if adversary else [])
-        opt = torch.optim.AdamW(trained, lr=self.learning_rate, weight_decay=self.weight_decay)
+        opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
@@ -222,16 +215,11 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 items = [self._crop(mirrored[i] if um else feats[i], rng) for i, um in zip(rows, use_m)]
                 x, m, lengths = self._batch(items)
                 if augmenter:
-                    x, m = augmenter(x, m, lengths, torch.from_numpy(target[rows]))
-                vec = enc.encode(x, m, lengths)
-                loss = loss_fn(enc.head(enc.dropout(vec)), torch.from_numpy(target[rows]))
-                if adversary:
-                    progress = (epoch * steps + b) / (self.epochs * steps)
-                    weight = self.person_adversarial * (2 / (1 + np.exp(-10 * progress)) - 1)
-                    loss = loss + torch.nn.functional.cross_entropy(adversary(vec, weight), torch.from_numpy(people[rows]))
+                    x, m = augmenter(x, m, lengths)
+                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
                 opt.zero_grad()
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(trained, 1.0)
+                torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
                 opt.step()
                 sched.step()
                 total += float(loss.detach()) * len(rows)
