@@ -9,7 +9,7 @@ Prints accuracy by N and the gain per doubling of people (least squares on log2 
 
     python benchmarks/people_curve.py --seeds 0 --results c0.jsonl &   # one seed per core
     python benchmarks/people_curve.py --seeds 1 --results c1.jsonl &
-    wait; python benchmarks/people_curve.py --merge c0.jsonl c1.jsonl \\
+    wait; python benchmarks/people_curve.py --merge c0.jsonl c1.jsonl --plot curve.png \\
         --full docs/results/cross_person_seed0.jsonl docs/results/cross_person_seed1.jsonl
 """
 
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cross_person import ROOT, load_data, load_records, make_model, parse_set, splits  # noqa: E402
 
 MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body")
+GOALS = {"posehar_hands": 0.95, "posehar_body": 0.85}  # issue 4
 
 
 def training_people(train_groups: np.ndarray, n: int, seed: int, fold: int) -> np.ndarray:
@@ -61,33 +62,73 @@ def run(args) -> None:
                     print(f"seed {seed} fold {k} {n:2d} people: {name:14s} acc {acc:.3f}", file=sys.stderr, flush=True)
 
 
-def report(records: list[dict], full: list[dict]) -> str:
-    """Accuracy by number of training people, and the gain per doubling, per model."""
+def curves(records: list[dict], full: list[dict]) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
+    """(numbers of training people, column names, per model a (seed, fold) x size accuracy array),
+    over the (seed, fold) pairs that every size of that model has."""
     acc: dict[tuple[str, int | str], dict[tuple[int, int], float]] = {}
     for r in records:
         acc.setdefault((r["model"], r["size"]), {})[(r["seed"], r["fold"])] = r["acc"]
     for r in full:
         acc.setdefault((r["model"], "all"), {})[(r["seed"], r["fold"])] = r["acc"]
-    sizes = sorted({r["size"] for r in records}) + (["all"] if full else [])
-    models = [m for m in MODELS if any((m, s) in acc for s in sizes)]
-    full_people = 0.0
-    if full:  # the mean number of training people of cross_person's folds
+    sizes: list = sorted({r["size"] for r in records})
+    people = [float(n) for n in sizes]
+    names = [f"{n} people" for n in sizes]
+    if full:  # cross_person's folds train on (folds - 1) / folds of everybody
         total = len({p for r in full if r["seed"] == full[0]["seed"] for p in r["people"]})
-        full_people = total * (full[0]["key"]["folds"] - 1) / full[0]["key"]["folds"]
-    lines = ["| model | " + " | ".join(f"{s} people" if s != "all" else f"all training people ({full_people:.1f})" for s in sizes)
-             + " | gain per doubling of people |", "|---|" + "---|" * (len(sizes) + 1)]
-    for m in models:
+        people.append(total * (full[0]["key"]["folds"] - 1) / full[0]["key"]["folds"])
+        names.append(f"all training people ({people[-1]:.1f})")
+        sizes.append("all")
+    tables = {}
+    for m in MODELS:
         folds = set.intersection(*(set(acc.get((m, s), {})) for s in sizes))
-        if not folds:
-            continue
-        table = np.array([[acc[(m, s)][f] for s in sizes] for f in sorted(folds)])
-        n = np.log2([s if s != "all" else full_people for s in sizes])
-        slope = np.polyfit(n, table.mean(0), 1)[0] if len(sizes) > 1 else float("nan")
-        cells = [f"{a:.3f} ± {sd:.3f}" for a, sd in zip(table.mean(0), table.std(0, ddof=1) if len(table) > 1 else 0 * table[0])]
-        lines.append(f"| {m} | " + " | ".join(cells) + f" | {slope:+.3f} |")
-    pairs = len(set.intersection(*(set(acc.get((m, s), {})) for m in models for s in sizes))) if models else 0
-    lines += ["", f"Mean ± std over {pairs} (seed, fold) pairs; every size is tested on the same test people."]
+        if folds:
+            tables[m] = np.array([[acc[(m, s)][f] for s in sizes] for f in sorted(folds)])
+    return np.array(people), names, tables
+
+
+def gain_per_doubling(people: np.ndarray, table: np.ndarray) -> float:
+    """Slope of mean accuracy against log2(number of training people), least squares."""
+    return float(np.polyfit(np.log2(people), table.mean(0), 1)[0]) if len(people) > 1 else float("nan")
+
+
+def report(records: list[dict], full: list[dict]) -> str:
+    """Accuracy by number of training people, and the gain per doubling, per model."""
+    people, names, tables = curves(records, full)
+    lines = ["| model | " + " | ".join(names) + " | gain per doubling of people |", "|---|" + "---|" * (len(names) + 1)]
+    for m, table in tables.items():
+        cells = [f"{a:.3f} ± {sd:.3f}" for a, sd in zip(table.mean(0), table.std(0))]
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {gain_per_doubling(people, table):+.3f} |")
+    pairs = ", ".join(f"{m} {len(t)}" for m, t in tables.items())
+    lines += ["", f"Mean ± std over (seed, fold) pairs ({pairs}); every size is tested on the same test people."]
     return "\n".join(lines)
+
+
+def plot(records: list[dict], full: list[dict], out: Path, targets: dict[str, float]) -> Path:
+    """Save mean accuracy (± std over folds) against the number of training people as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    people, _, tables = curves(records, full)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for (m, table), colour in zip(tables.items(), plt.get_cmap("tab10").colors):
+        ax.errorbar(people, table.mean(0), yerr=table.std(0), marker="o", capsize=3, color=colour,
+                    label=f"{m} ({gain_per_doubling(people, table):+.3f} per doubling)")
+        if m in targets:
+            ax.axhline(targets[m], color=colour, linestyle="--", linewidth=1)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(people, [f"{n:g}" for n in people])
+    ax.set_xlabel("people trained on (log scale)")
+    ax.set_ylabel("accuracy on unseen people")
+    ax.set_title("Cross-person accuracy against training people (dashed: issue 4 goals)")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out = Path(out)
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
 
 
 def main(argv=None) -> None:
@@ -103,6 +144,7 @@ def main(argv=None) -> None:
     p.add_argument("--merge", nargs="+", metavar="RESULTS", help="train nothing: report these --results files")
     p.add_argument("--full", nargs="+", default=[], metavar="RESULTS",
                    help="cross_person.py records of the same seeds: the all-training-people column")
+    p.add_argument("--plot", type=Path, help="also save the curves as this PNG")
     args = p.parse_args(argv)
     args.dataset = "gestures"
     if args.merge:
@@ -115,6 +157,8 @@ def main(argv=None) -> None:
     seeds = {r["seed"] for r in records}
     full = [r for r in load_records(args.full) if r["seed"] in seeds and r["model"] in MODELS]
     print(report(records, full))
+    if args.plot:
+        print(f"plot: {plot(records, full, args.plot, GOALS)}")
 
 
 if __name__ == "__main__":

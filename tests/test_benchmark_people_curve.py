@@ -36,7 +36,8 @@ def test_curve_trains_nested_people_resumes_and_reports(gestures, tmp_path, caps
     full = tmp_path / "full.jsonl"
     cross_person.main(["--data", str(gestures), *SMALL, "--models", "meanstd_hands", "--results", str(full)])
     capsys.readouterr()
-    people_curve.main(["--merge", str(results), "--full", str(full)])
+    png = tmp_path / "curve.png"
+    people_curve.main(["--merge", str(results), "--full", str(full), "--plot", str(png)])
     report = capsys.readouterr().out
     row = next(line for line in report.splitlines() if line.startswith("| meanstd_hands |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -44,3 +45,4 @@ def test_curve_trains_nested_people_resumes_and_reports(gestures, tmp_path, caps
     by_size.append(np.mean([json.loads(line)["acc"] for line in full.read_text().splitlines()]))
     assert [float(c.split(" ± ")[0]) for c in cells[1:4]] == pytest.approx(by_size, abs=5e-4)
     assert "all training people (6.0)" in report
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
