@@ -57,7 +57,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
-                 hand_hint: float = 0.0, C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
+                 C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
         self.layout = layout
@@ -77,7 +77,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.augment = augment
-        self.hand_hint = hand_hint
         self.C = C
         self.unknown_coverage = unknown_coverage
         self.tta_mirror = tta_mirror
@@ -147,8 +146,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
-        hints = self._hand_hints(X, config, mirrored is not None)
-        self.history_ = self._train_encoder(feats, mirrored, hints, target, train_idx, val_idx, rng, gen)
+        self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
         vectors = self._vectors(feats)
         mirror_vectors = None if mirrored is None else self._vectors(mirrored)
@@ -194,34 +192,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         s = int(rng.integers(0, len(f) - self.window + 1))
         return f[s: s + self.window], m[s: s + self.window]
 
-    def _hand_hints(self, X, config: FeatureConfig, with_mirrored: bool):
-        """Body-only models with ``hand_hint``: each frame's finger features (both hands) and hand
-        flags, as extra columns after the features (training only: the encoder learns to predict them)."""
-        if not self.hand_hint or config.hands:
-            return None
-        full = replace(config, hands=True, fingers=True, velocity=False)
-        cols = full.block_columns()
-        keep = np.concatenate([cols[f"{s}_{b}"] for b in ("fingers", "flag") for s in ("left", "right")])
-        plain = [self._prepare(s, full)[0][:, keep] for s in X]
-        return plain, ([self._prepare(s, full, mirrored=True)[0][:, keep] for s in X] if with_mirrored else None)
-
-    def _train_encoder(self, feats, mirrored, hints, target, train_idx, val_idx, rng, gen) -> dict:
+    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
         enc = self.encoder_
-        width = self.feature_config_.dim()
-        hint_head, train_feats = None, feats
-        if hints is not None:
-            train_feats = [(np.concatenate([f, h], 1), m) for (f, m), h in zip(feats, hints[0])]
-            if mirrored is not None:
-                mirrored = [(np.concatenate([f, h], 1), m) for (f, m), h in zip(mirrored, hints[1])]
-            fingers = np.concatenate([hints[0][i] for i in train_idx])
-            per_hand = (fingers.shape[1] - 2) // 2
-            flags = fingers[:, -2:]
-            values = np.concatenate([fingers[flags[:, 0] > 0, :per_hand], fingers[flags[:, 1] > 0, per_hand:2 * per_hand]])
-            hint_mean = torch.from_numpy(values.mean(0)).repeat(2)
-            hint_std = torch.from_numpy(np.maximum(values.std(0), 1e-3)).repeat(2)
-            hint_head = torch.nn.Linear(enc.vector_dim // 2, 2 * per_hand)
-        trained = list(enc.parameters()) + (list(hint_head.parameters()) if hint_head else [])
-        opt = torch.optim.AdamW(trained, lr=self.learning_rate, weight_decay=self.weight_decay)
+        opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
@@ -239,24 +212,14 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 if not len(rows):
                     continue
                 use_m = (rng.random(len(rows)) < self.augment.mirror) if (self.augment and mirrored) else np.zeros(len(rows), bool)
-                items = [self._crop(mirrored[i] if um else train_feats[i], rng) for i, um in zip(rows, use_m)]
+                items = [self._crop(mirrored[i] if um else feats[i], rng) for i, um in zip(rows, use_m)]
                 x, m, lengths = self._batch(items)
                 if augmenter:
                     x, m = augmenter(x, m, lengths)
-                if hint_head is None:
-                    loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
-                else:
-                    x, hint = x[:, :, :width], x[:, :, width:]
-                    out = enc.frame_outputs(x, lengths)
-                    loss = loss_fn(enc.head(enc.dropout(enc.pool(out, m))), torch.from_numpy(target[rows]))
-                    per_hand = (hint.shape[2] - 2) // 2
-                    seen = torch.cat([(hint[:, :, -2:-1] > 0).expand(-1, -1, per_hand),
-                                      (hint[:, :, -1:] > 0).expand(-1, -1, per_hand)], 2) & m[:, :, None]
-                    err = (hint_head(out) - (hint[:, :, :-2] - hint_mean) / hint_std) ** 2
-                    loss = loss + self.hand_hint * (err * seen).sum() / seen.sum().clamp(min=1)
+                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
                 opt.zero_grad()
                 loss.backward()
-                torch.nn.utils.clip_grad_norm_(trained, 1.0)
+                torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
                 opt.step()
                 sched.step()
                 total += float(loss.detach()) * len(rows)

@@ -28,20 +28,13 @@ class GRUEncoder(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.vector_dim, num_classes)
 
-    def frame_outputs(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """x: (B, T, F) raw features, lengths: (B,) valid lengths -> GRU outputs (B, T, hidden * directions)."""
+    def encode(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """x: (B, T, F) raw features, mask: (B, T) frames with a person, lengths: (B,) valid lengths."""
         x = (x - self.feature_mean) / self.feature_std
         h = self.project(x)
         packed = pack_padded_sequence(h, lengths.cpu().clamp(min=1), batch_first=True, enforce_sorted=False)
         out, _ = self.gru(packed)
-        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
-
-    def encode(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """x: (B, T, F) raw features, mask: (B, T) frames with a person, lengths: (B,) valid lengths."""
-        return self.pool(self.frame_outputs(x, lengths), mask)
-
-    def pool(self, out: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Masked mean and max of frame outputs over the frames with a person."""
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         m = mask.unsqueeze(-1).to(out.dtype)
         count = m.sum(1).clamp(min=1.0)
         mean = (out * m).sum(1) / count
