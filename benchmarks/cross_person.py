@@ -218,6 +218,16 @@ def splits(y, groups, folds: int, grouped: bool, seed: int):
     return StratifiedKFold(folds, shuffle=True, random_state=seed).split(y, y)
 
 
+def keep_recordings(train: np.ndarray, groups: np.ndarray, fraction: float, seed: int, fold: int) -> np.ndarray:
+    """A seeded ``fraction`` of each training person's sequences (at least one each)."""
+    rng = np.random.default_rng([seed, fold])
+    kept = []
+    for person in np.unique(groups[train]):
+        rows = train[groups[train] == person]
+        kept.append(rng.choice(rows, max(1, round(fraction * len(rows))), replace=False))
+    return np.sort(np.concatenate(kept))
+
+
 def load_data(args):
     """(X, y, groups, grouped) of the chosen dataset, restricted to ``--people``."""
     if args.dataset == "gestures":
@@ -235,8 +245,11 @@ def run_key(args, params) -> dict:
     """What makes two fold results comparable: a saved result is reused only when this matches
     (posehar's defaults are part of it, so changing them in the code invalidates old results)."""
     defaults = PoseActionClassifier(verbose=False).get_params()
-    return {"dataset": args.dataset, "data": str(args.data), "people": args.people, "folds": args.folds,
-            "quick": args.quick, "params": repr(sorted(params.items())), "posehar_defaults": repr(sorted(defaults.items()))}
+    key = {"dataset": args.dataset, "data": str(args.data), "people": args.people, "folds": args.folds,
+           "quick": args.quick, "params": repr(sorted(params.items())), "posehar_defaults": repr(sorted(defaults.items()))}
+    if args.recordings != 1:
+        key["recordings"] = args.recordings
+    return key
 
 
 def load_records(paths) -> list[dict]:
@@ -262,6 +275,8 @@ def run(args) -> list[dict]:
     models = args.models or (list(MODELS) if grouped else ["posehar_body", "meanstd_body", "lstm"])
     for seed in args.seeds:
         for k, (tr, te) in enumerate(splits(y, groups, args.folds, grouped, seed)):
+            if args.recordings != 1:
+                tr = keep_recordings(tr, groups, args.recordings, seed, k)
             Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
             for name in models:
                 if (seed, k, name) in done:
@@ -274,7 +289,7 @@ def run(args) -> list[dict]:
                 t2 = time.perf_counter()
                 ok = pred == y[te]
                 rec = {"key": key, "seed": seed, "fold": k, "model": name, "classes": classes.tolist(),
-                       "acc": float(ok.mean()), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
+                       "acc": float(ok.mean()), "train_sequences": len(tr), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
                        "cm": confusion_matrix(y[te], pred, labels=classes).tolist(),
                        "people": {p: [int((groups[te] == p).sum()), int(ok[groups[te] == p].sum())]
                                   for p in np.unique(groups[te])} if grouped else None}
@@ -327,7 +342,8 @@ def markdown(records: list[dict], args) -> str:
     lines = [f"### {title}", "",
              f"data `{key['data']}`" + (f", people {key['people']}" if key["people"] else "") +
              f"; seeds {seeds}; torch threads {args.threads}" +
-             (f"; overrides {key['params']}" if key["params"] != "[]" else ""), ""]
+             (f"; overrides {key['params']}" if key["params"] != "[]" else "") +
+             (f"; {key['recordings']:g} of each training person's sequences" if "recordings" in key else ""), ""]
     per_person = all(r["people"] for r in records)
     report = person_range(args.report_people) if per_person else None
     head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
@@ -395,6 +411,9 @@ def main(argv=None) -> None:
     p.add_argument("--people", help="restrict to these people, e.g. p01-p24")
     p.add_argument("--report-people", default="p25-p72", help="also report accuracy on these test people alone")
     p.add_argument("--set", nargs="*", default=[], help="PoseActionClassifier overrides key=value")
+    p.add_argument("--recordings", type=float, default=1.0,
+                   help="train on this fraction of each training person's sequences (seeded; e.g. 0.5: "
+                        "the same number of sequences as half the people, for more people against more recordings)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", help="also write the markdown table here")
     p.add_argument("--results", help="JSON-lines file of per-fold results: appended as folds finish, "

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -91,3 +92,25 @@ def test_per_fold_table_marks_a_fold_a_model_has_not_finished(gestures, tmp_path
     accs = [f"{json.loads(line)['acc']:.3f}" for line in lines]
     assert "| model | 0/0 | 0/1 | 0/2 |" in per_fold
     assert f"| meanstd_body | {accs[0]} | {accs[1]} | - |" in per_fold
+
+
+def test_recordings_keeps_a_fraction_of_every_training_person(gestures, tmp_path, capsys):
+    _, y, groups, _ = cross_person.load_data(
+        argparse.Namespace(dataset="gestures", data=str(gestures), people="p01-p06"))
+    tr, te = next(iter(cross_person.splits(y, groups, 3, True, 0)))
+    kept = cross_person.keep_recordings(tr, groups, 0.5, 0, 0)
+    assert set(kept) <= set(tr)
+    for person in set(groups[tr]):
+        assert (groups[kept] == person).sum() == round(0.5 * (groups[tr] == person).sum())
+
+    full, half = tmp_path / "full.jsonl", tmp_path / "half.jsonl"
+    cross_person.main(_args(gestures, full, 0))
+    cross_person.main(_args(gestures, half, 0) + ["--recordings", "0.5"])
+    assert "0.5 of each training person's sequences" in capsys.readouterr().out
+    for f, h in zip(*(map(json.loads, p.read_text().splitlines()) for p in (full, half))):
+        assert h["train_sequences"] == sum(round(0.5 * n) for n in
+                                           np.unique(groups[np.isin(groups, list(h["people"]), invert=True)],
+                                                     return_counts=True)[1])
+        assert h["train_sequences"] < f["train_sequences"] and h["people"].keys() == f["people"].keys()
+    with pytest.raises(SystemExit, match="different runs"):  # half and full runs are not merged into one table
+        cross_person.main(["--merge", str(full), str(half)])
