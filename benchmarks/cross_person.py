@@ -53,6 +53,7 @@ from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.sequence import load_batch, load_folder  # noqa: E402
 
 MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body", "lstm")
+GESTURES = ROOT.parent / "shared" / "data" / "keypoints" / "mp_gestures"  # default --data of the benchmarks
 
 
 # ---------------------------------------------------------------- baselines
@@ -421,9 +422,9 @@ def main(argv=None) -> None:
     p.add_argument("--merge", nargs="+", metavar="RESULTS",
                    help="train nothing: print the table of these --results files (e.g. one per seed run in parallel)")
     args = p.parse_args(argv)
-    shared = ROOT.parent / "shared" / "data" / "keypoints"
     if args.data is None:
-        args.data = str(shared / ("mp_gestures" if args.dataset == "gestures" else "body_actions_one_person/actions16.npz"))
+        args.data = str(GESTURES if args.dataset == "gestures" else
+                        GESTURES.parent / "body_actions_one_person" / "actions16.npz")
     if args.merge:
         records = load_records(args.merge)
         keys = {json.dumps(r["key"], sort_keys=True) for r in records}

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import ROOT, load_data, load_records, make_model, parse_set, splits  # noqa: E402
+from cross_person import GESTURES, load_data, load_records, make_model, parse_set, run_key, splits  # noqa: E402
 
 MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body")
 GOALS = {"posehar_hands": 0.95, "posehar_body": 0.85}  # issue 4
@@ -43,7 +43,8 @@ def run(args) -> None:
     torch.set_num_threads(1)
     X, y, groups, _ = load_data(args)
     params = parse_set(args.set)
-    done = {(r["seed"], r["fold"], r["size"], r["model"]) for r in load_records([args.results]) if r["params"] == args.set}
+    key = run_key(args, params)  # data, people, folds, overrides and posehar's defaults: what a reused record must share
+    done = {(r["seed"], r["fold"], r["size"], r["model"]) for r in load_records([args.results]) if r.get("key") == key}
     for seed in args.seeds:
         for k, (tr, te) in enumerate(splits(y, groups, args.folds, True, seed)):
             for n in args.sizes:
@@ -55,8 +56,8 @@ def run(args) -> None:
                     model = make_model(name, seed, params, quick=False)
                     model.fit([X[i] for i in rows], y[rows], groups[rows])
                     acc = float((model.predict([X[i] for i in te]) == y[te]).mean())
-                    rec = {"seed": seed, "fold": k, "size": n, "model": name, "acc": acc,
-                           "params": args.set, "train_people": sorted(keep)}
+                    rec = {"key": key, "seed": seed, "fold": k, "size": n, "model": name, "acc": acc,
+                           "train_people": sorted(keep)}
                     with open(args.results, "a") as f:
                         f.write(json.dumps(rec) + "\n")
                     print(f"seed {seed} fold {k} {n:2d} people: {name:14s} acc {acc:.3f}", file=sys.stderr, flush=True)
@@ -133,7 +134,7 @@ def plot(records: list[dict], full: list[dict], out: Path, targets: dict[str, fl
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "keypoints" / "mp_gestures"))
+    p.add_argument("--data", default=str(GESTURES))
     p.add_argument("--people", help="restrict to these people, e.g. p01-p24")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -146,7 +147,7 @@ def main(argv=None) -> None:
                    help="cross_person.py records of the same seeds: the all-training-people column")
     p.add_argument("--plot", type=Path, help="also save the curves as this PNG")
     args = p.parse_args(argv)
-    args.dataset = "gestures"
+    args.dataset, args.quick, args.recordings = "gestures", False, 1.0  # as cross_person's full run
     if args.merge:
         records = load_records(args.merge)
     else:

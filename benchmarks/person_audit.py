@@ -23,7 +23,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import ROOT, MeanStdLogReg  # noqa: E402
+from cross_person import GESTURES, MeanStdLogReg  # noqa: E402
 
 from posehar.sequence import load_folder  # noqa: E402
 
@@ -58,7 +58,7 @@ def audit(X, y, groups) -> list[dict]:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "keypoints" / "mp_gestures"))
+    p.add_argument("--data", default=str(GESTURES))
     p.add_argument("--worst", type=int, default=12, help="list this many people, lowest leave-one-out accuracy first")
     args = p.parse_args(argv)
     X, y, groups = load_folder(args.data)

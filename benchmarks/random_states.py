@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import ROOT, load_data, make_model, parse_set, splits  # noqa: E402
+from cross_person import GESTURES, load_data, make_model, parse_set, splits  # noqa: E402
 
 
 def result_path(out: Path, model: str, seed: int, fold: int, state: int) -> Path:
@@ -86,7 +86,7 @@ def report(args) -> str:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", choices=("posehar_hands", "posehar_body"), default="posehar_hands")
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "keypoints" / "mp_gestures"))
+    p.add_argument("--data", default=str(GESTURES))
     p.add_argument("--people", help="restrict to these people, e.g. p01-p24")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])

@@ -32,6 +32,11 @@ def test_curve_trains_nested_people_resumes_and_reports(gestures, tmp_path, caps
     people_curve.main(argv)  # everything is there: nothing is retrained
     assert capsys.readouterr().out == first
     assert len(results.read_text().splitlines()) == 6
+    other_people = [a if a != "p01-p09" else "p01-p06" for a in argv]
+    people_curve.main(other_people)  # another run in the same file is trained, not taken from the first
+    capsys.readouterr()
+    assert len(results.read_text().splitlines()) == 12
+    results.write_text("\n".join(results.read_text().splitlines()[:6]) + "\n")  # the report below reads the first run
 
     full = tmp_path / "full.jsonl"
     cross_person.main(["--data", str(gestures), *SMALL, "--models", "meanstd_hands", "--results", str(full)])
