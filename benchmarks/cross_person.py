@@ -261,12 +261,28 @@ def load_records(paths) -> list[dict]:
     return records
 
 
+def fit_and_score(model, X, y, groups, train, test, grouped: bool = True) -> dict:
+    """Fit ``model`` on the ``train`` rows, test it on the ``test`` rows: accuracy, confusion matrix
+    (columns in sorted class order), per-person [sequences, correct], training time and sequences/s."""
+    classes = np.unique(y)
+    t0 = time.perf_counter()
+    model.fit([X[i] for i in train], y[train], groups[train] if grouped else None)
+    t1 = time.perf_counter()
+    pred = model.predict([X[i] for i in test])
+    t2 = time.perf_counter()
+    ok = pred == y[test]
+    return {"classes": classes.tolist(), "acc": float(ok.mean()), "train_sequences": len(train),
+            "train_s": t1 - t0, "seq_s": len(test) / (t2 - t1),
+            "cm": confusion_matrix(y[test], pred, labels=classes).tolist(),
+            "people": {p: [int((groups[test] == p).sum()), int(ok[groups[test] == p].sum())]
+                       for p in np.unique(groups[test])} if grouped else None}
+
+
 def run(args) -> list[dict]:
     """Train and test every (seed, fold, model); one record each, appended to ``--results`` as it
     finishes, so an interrupted run resumes where it stopped."""
     torch.set_num_threads(args.threads)
     X, y, groups, grouped = load_data(args)
-    classes = np.unique(y)
     params = parse_set(args.set)
     if args.quick:
         params.setdefault("epochs", 12)
@@ -278,22 +294,11 @@ def run(args) -> list[dict]:
         for k, (tr, te) in enumerate(splits(y, groups, args.folds, grouped, seed)):
             if args.recordings != 1:
                 tr = keep_recordings(tr, groups, args.recordings, seed, k)
-            Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
             for name in models:
                 if (seed, k, name) in done:
                     continue
-                model = make_model(name, seed, params, args.quick)
-                t0 = time.perf_counter()
-                model.fit(Xtr, y[tr], None if not grouped else groups[tr])
-                t1 = time.perf_counter()
-                pred = model.predict(Xte)
-                t2 = time.perf_counter()
-                ok = pred == y[te]
-                rec = {"key": key, "seed": seed, "fold": k, "model": name, "classes": classes.tolist(),
-                       "acc": float(ok.mean()), "train_sequences": len(tr), "train_s": t1 - t0, "seq_s": len(te) / (t2 - t1),
-                       "cm": confusion_matrix(y[te], pred, labels=classes).tolist(),
-                       "people": {p: [int((groups[te] == p).sum()), int(ok[groups[te] == p].sum())]
-                                  for p in np.unique(groups[te])} if grouped else None}
+                rec = {"key": key, "seed": seed, "fold": k, "model": name,
+                       **fit_and_score(make_model(name, seed, params, args.quick), X, y, groups, tr, te, grouped)}
                 records.append(rec)
                 if args.results:
                     with open(args.results, "a") as f:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import GESTURES, load_data, load_records, make_model, parse_set, run_key, splits  # noqa: E402
+from cross_person import GESTURES, fit_and_score, load_data, load_records, make_model, parse_set, run_key, splits  # noqa: E402
 
 MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body")
 GOALS = {"posehar_hands": 0.95, "posehar_body": 0.85}  # issue 4
@@ -53,14 +53,11 @@ def run(args) -> None:
                 for name in args.models:
                     if (seed, k, n, name) in done:
                         continue
-                    model = make_model(name, seed, params, quick=False)
-                    model.fit([X[i] for i in rows], y[rows], groups[rows])
-                    acc = float((model.predict([X[i] for i in te]) == y[te]).mean())
-                    rec = {"key": key, "seed": seed, "fold": k, "size": n, "model": name, "acc": acc,
-                           "train_people": sorted(keep)}
+                    rec = {"key": key, "seed": seed, "fold": k, "size": n, "model": name, "train_people": sorted(keep),
+                           **fit_and_score(make_model(name, seed, params, quick=False), X, y, groups, rows, te)}
                     with open(args.results, "a") as f:
                         f.write(json.dumps(rec) + "\n")
-                    print(f"seed {seed} fold {k} {n:2d} people: {name:14s} acc {acc:.3f}", file=sys.stderr, flush=True)
+                    print(f"seed {seed} fold {k} {n:2d} people: {name:14s} acc {rec['acc']:.3f}", file=sys.stderr, flush=True)
 
 
 def curves(records: list[dict], full: list[dict]) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
