@@ -41,9 +41,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     A GRU encoder (one direction by default) is trained with a linear head on all but a validation
     split (grouped by person when ``groups`` are given), whose people calibrate the 'unknown'
     thresholds and, with ``early_stopping`` (the default), choose the epoch kept; without it the
-    encoder trains all ``epochs`` and keeps the last. With ``weight_average`` (an EMA decay per
-    step, 0 = off) an exponential moving average of the encoder's weights is what is validated
-    and kept. Its pooled outputs are the temporal
+    encoder trains all ``epochs`` and keeps the last. Its pooled outputs are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every training
     sequence and its mirror image), giving the final classifier and probabilities. Sequences are
     resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
@@ -58,7 +56,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
-                 patience: int = 8, weight_average: float = 0.0, refit_all: bool = False, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
+                 patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
@@ -77,8 +75,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.patience = patience
-        self.weight_average = weight_average
-        self.refit_all = refit_all
         self.validation_fraction = validation_fraction
         self.augment = augment
         self.C = C
@@ -145,7 +141,11 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = config.dim()
         train_idx, val_idx = self._split(target, groups, rng)
 
-        self.encoder_ = self._new_encoder(feats, train_idx)
+        self.encoder_ = GRUEncoder(config.dim(), len(self.classes_), self.hidden_size, self.num_layers,
+                                   self.bidirectional, self.dropout)
+        frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
+        self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
+        self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
         self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
         vectors = self._vectors(feats)
@@ -158,23 +158,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             self._fit_head(vectors, mirror_vectors, target, np.arange(len(feats)))
         else:
             self._calibrate(feats, mirrored, target, train_idx)
-        if self.refit_all and len(val_idx):
-            everyone = np.arange(len(feats))
-            self.encoder_ = self._new_encoder(feats, everyone)
-            self._train_encoder(feats, mirrored, target, everyone, np.array([], dtype=int), rng, gen,
-                                epochs=self.history_["best_epoch"] + 1)
-            mirror_vectors = None if mirrored is None else self._vectors(mirrored)
-            self._fit_head(self._vectors(feats), mirror_vectors, target, everyone)
         return self
-
-    def _new_encoder(self, feats, idx) -> GRUEncoder:
-        """An untrained encoder whose input standardisation comes from the frames of ``idx``."""
-        enc = GRUEncoder(self.feature_config_.dim(), len(self.classes_), self.hidden_size, self.num_layers,
-                         self.bidirectional, self.dropout)
-        frames = np.concatenate([feats[i][0][feats[i][1]] for i in idx])
-        enc.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
-        enc.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
-        return enc
 
     def _fit_head(self, vectors, mirror_vectors, target, idx) -> None:
         """Scaler, logistic regression and class centroids on the temporal vectors of ``idx`` (+ mirrors)."""
@@ -208,21 +192,17 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         s = int(rng.integers(0, len(f) - self.window + 1))
         return f[s: s + self.window], m[s: s + self.window]
 
-    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen, epochs: int | None = None) -> dict:
+    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
         enc = self.encoder_
         opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
-        averaged = (torch.optim.swa_utils.AveragedModel(
-            enc, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(self.weight_average))
-            if self.weight_average else None)
-        kept = averaged.module if averaged is not None else enc
         history: dict = {"loss": [], "val_accuracy": [], "best_epoch": 0}
         stopping_early = self.early_stopping and len(val_idx) > 0
         best, best_state, waited = -1.0, None, 0
-        bar = tqdm(range(epochs or self.epochs), desc="train encoder", unit="epoch", disable=not self.verbose)
+        bar = tqdm(range(self.epochs), desc="train encoder", unit="epoch", disable=not self.verbose)
         for epoch in bar:
             enc.train()
             order = rng.permutation(train_idx)
@@ -242,20 +222,18 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
                 opt.step()
                 sched.step()
-                if averaged is not None:
-                    averaged.update_parameters(enc)
                 total += float(loss.detach()) * len(rows)
             history["loss"].append(total / len(train_idx))
             postfix = {"loss": f"{history['loss'][-1]:.3f}"}
             if len(val_idx):
-                acc = float((self._head_predict(kept, [feats[i] for i in val_idx]) == target[val_idx]).mean())
+                acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
                 history["val_accuracy"].append(acc)
                 postfix["val_acc"] = f"{acc:.3f}"
             bar.set_postfix(postfix)
             if not stopping_early:
                 history["best_epoch"] = epoch
             elif acc > best:
-                best, best_state, waited = acc, copy.deepcopy(kept.state_dict()), 0
+                best, best_state, waited = acc, copy.deepcopy(enc.state_dict()), 0
                 history["best_epoch"] = epoch
             else:
                 waited += 1
@@ -263,19 +241,17 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                     break
         if stopping_early:
             enc.load_state_dict(best_state)
-        elif averaged is not None:
-            enc.load_state_dict(kept.state_dict())
         enc.eval()
         return history
 
     @torch.no_grad()
-    def _head_predict(self, encoder: GRUEncoder, items) -> np.ndarray:
-        encoder.eval()
+    def _head_predict(self, items) -> np.ndarray:
+        self.encoder_.eval()
         out = []
         for s in range(0, len(items), 512):
             x, m, lengths = self._batch([self._crop_center(it) for it in items[s: s + 512]])
-            out.append(encoder(x, m, lengths).argmax(1).numpy())
-        encoder.train()
+            out.append(self.encoder_(x, m, lengths).argmax(1).numpy())
+        self.encoder_.train()
         return np.concatenate(out)
 
     def _crop_center(self, item):
