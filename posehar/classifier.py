@@ -56,7 +56,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
-                 patience: int = 8, person_dro: float = 0.0, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
+                 patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
@@ -75,7 +75,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.patience = patience
-        self.person_dro = person_dro
         self.validation_fraction = validation_fraction
         self.augment = augment
         self.C = C
@@ -147,8 +146,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
-        people = np.unique(np.asarray(groups), return_inverse=True)[1] if groups is not None else None
-        self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen, people)
+        self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
         vectors = self._vectors(feats)
         mirror_vectors = None if mirrored is None else self._vectors(mirrored)
@@ -194,18 +192,13 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         s = int(rng.integers(0, len(f) - self.window + 1))
         return f[s: s + self.window], m[s: s + self.window]
 
-    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen, people=None) -> dict:
+    def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
         enc = self.encoder_
         opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
-        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05, reduction="none")
-        # person_dro: each sequence's loss is weighted by exp(person_dro * its person's mean loss
-        # in the previous epoch), so people the encoder reads worst weigh more (1 for everyone at first).
-        dro = self.person_dro if people is not None else 0.0
-        weight = np.ones(len(target))
-        seen_loss = np.zeros(len(target))
+        loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
         history: dict = {"loss": [], "val_accuracy": [], "best_epoch": 0}
         stopping_early = self.early_stopping and len(val_idx) > 0
         best, best_state, waited = -1.0, None, 0
@@ -223,10 +216,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 x, m, lengths = self._batch(items)
                 if augmenter:
                     x, m = augmenter(x, m, lengths)
-                per_seq = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
-                w = torch.from_numpy(weight[rows]).to(per_seq.dtype)
-                loss = (per_seq * w).sum() / w.sum()
-                seen_loss[rows] = per_seq.detach().numpy()
+                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
@@ -234,10 +224,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 sched.step()
                 total += float(loss.detach()) * len(rows)
             history["loss"].append(total / len(train_idx))
-            if dro:
-                person_loss = np.bincount(people[train_idx], seen_loss[train_idx]) / np.maximum(
-                    np.bincount(people[train_idx]), 1)
-                weight = np.exp(dro * person_loss[people])
             postfix = {"loss": f"{history['loss'][-1]:.3f}"}
             if len(val_idx):
                 acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
