@@ -56,7 +56,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
-                 patience: int = 8, stop_on: str = "accuracy", validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
+                 patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
                  random_state: int = 0, verbose: bool = True):
         self.hands = hands
@@ -75,7 +75,6 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.early_stopping = early_stopping
         self.patience = patience
-        self.stop_on = stop_on
         self.validation_fraction = validation_fraction
         self.augment = augment
         self.C = C
@@ -202,7 +201,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
         history: dict = {"loss": [], "val_accuracy": [], "best_epoch": 0}
         stopping_early = self.early_stopping and len(val_idx) > 0
-        best, best_state, waited = -np.inf, None, 0
+        best, best_state, waited = -1.0, None, 0
         bar = tqdm(range(self.epochs), desc="train encoder", unit="epoch", disable=not self.verbose)
         for epoch in bar:
             enc.train()
@@ -227,16 +226,13 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             history["loss"].append(total / len(train_idx))
             postfix = {"loss": f"{history['loss'][-1]:.3f}"}
             if len(val_idx):
-                logits = self._head_logits([feats[i] for i in val_idx])
-                acc = float((logits.argmax(1) == target[val_idx]).mean())
-                score = acc if self.stop_on == "accuracy" else -float(
-                    torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(target[val_idx])))
+                acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
                 history["val_accuracy"].append(acc)
                 postfix["val_acc"] = f"{acc:.3f}"
             bar.set_postfix(postfix)
             if not stopping_early:
                 history["best_epoch"] = epoch
-            elif score > best:
+            elif acc > best:
                 best, best_state, waited = acc, copy.deepcopy(enc.state_dict()), 0
                 history["best_epoch"] = epoch
             else:
@@ -249,12 +245,12 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return history
 
     @torch.no_grad()
-    def _head_logits(self, items) -> np.ndarray:
+    def _head_predict(self, items) -> np.ndarray:
         self.encoder_.eval()
         out = []
         for s in range(0, len(items), 512):
             x, m, lengths = self._batch([self._crop_center(it) for it in items[s: s + 512]])
-            out.append(self.encoder_(x, m, lengths).numpy())
+            out.append(self.encoder_(x, m, lengths).argmax(1).numpy())
         self.encoder_.train()
         return np.concatenate(out)
 
