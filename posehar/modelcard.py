@@ -46,6 +46,12 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
         lines += _cv_section(t["cross_validation"])
     if t.get("test"):
         lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
+    if t.get("personalized"):
+        per = t["personalized"]
+        counts = ", ".join(f"{c} {n}" for c, n in per["clips_per_class"].items())
+        lines += ["", f"**Personalised** for one person with `posehar personalize`: the logistic regression was "
+                  f"adapted to {per['clips']} labelled clips of theirs ({counts}; strength {per['strength']:g}). "
+                  "It is meant for that person; the figures above are those of the model before, on other people."]
     held_out = f"a person-grouped validation split ({p['validation_fraction']:.0%} of the people)"
     stopped_early = p.get("early_stopping", OLDER_BUNDLE_PARAMS["early_stopping"])
     encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "overlay": "overlay",
     "train": "train",
     "evaluate": "evaluate",
+    "personalize": "personalize",
     "extract": "extract",
     "export-pyskl": "export_pyskl",
     "import-pyskl": "import_pyskl",

@@ -1,0 +1,63 @@
+"""posehar personalize MODEL CLIPS -o OUT: adapt a model to one person from a few labelled clips."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser("personalize", help="adapt a model to one person from a few labelled clips of theirs",
+                       description="Adapt a model to one new person ('enrolment'): its logistic regression is "
+                                   "refit on a few labelled clips of that person, kept close to the trained one. "
+                                   "CLIPS is a folder with one subfolder per class holding that person's videos "
+                                   "and/or keypoint .npz files from 'posehar pose', or a batch keypoint .npz with "
+                                   "labels (like shared/data/keypoints/mp_gestures). A few clips per class are "
+                                   "enough (3 per sign: see docs/cross_person.md, 'Enrolment').")
+    p.add_argument("model", help="shipped model name or bundle folder")
+    p.add_argument("clips", help="class folders of the person's clips, or a batch keypoint .npz")
+    p.add_argument("-o", "--out", required=True, help="output model bundle folder")
+    p.add_argument("--strength", type=float, default=1.0,
+                   help="pull towards the trained head (default 1; larger changes the model less)")
+    from .pose import add_pose_options
+
+    add_pose_options(p)
+    p.set_defaults(run=run)
+
+
+def read_clips(path: str, settings) -> tuple[list, list[str]]:
+    """(sequences, labels) of a batch .npz, or of class folders of videos / keypoint .npz files."""
+    from tqdm.auto import tqdm
+
+    from ..datasets.base import VIDEO_EXTENSIONS, existing_dir, files_with, subdirs
+    from ..errors import DatasetLayoutError
+    from ..pose import extract_keypoints
+    from ..sequence import KeypointSequence, load_batch
+
+    if Path(path).suffix == ".npz":
+        batch = load_batch(path)
+        return batch, [s.label for s in batch]
+    root = existing_dir(path, "clips")
+    clips = [(f, c) for c in subdirs(root)
+             for f in files_with(root / c, (*VIDEO_EXTENSIONS, ".npz"))]
+    if not clips:
+        raise DatasetLayoutError(f"{root} holds no class folders of videos ({' '.join(VIDEO_EXTENSIONS)}) or "
+                                 "keypoint .npz files; expected CLIPS/<class>/<clip>")
+    X = [KeypointSequence.load(f) if f.suffix == ".npz" else extract_keypoints(f, settings)
+         for f, _ in tqdm(clips, desc="clips", unit="clip")]
+    return X, [c for _, c in clips]
+
+
+def run(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from ..bundle import save_model
+    from ..personalize import personalize
+    from .pose import settings_from
+
+    X, y = read_clips(args.clips, settings_from(args))
+    adapted = personalize(args.model, X, y, strength=args.strength)
+    save_model(adapted, args.out, training=adapted.training_)
+    counts = ", ".join(f"{c} {n}" for c, n in sorted(Counter(y).items()))
+    print(f"personalised {args.model} with {len(X)} clips ({counts}) -> {args.out}")
+    return 0
