@@ -24,11 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cross_person import GESTURES, load_records, splits  # noqa: E402
+from cross_person import GESTURES, load_data, load_records, parse_set, splits  # noqa: E402
 
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.personalize import personalize  # noqa: E402
-from posehar.sequence import load_folder  # noqa: E402
 
 
 def enrol_rows(rows: np.ndarray, labels: np.ndarray, k: int, rng) -> np.ndarray:
@@ -55,10 +54,12 @@ def score_person(model, X, y, rows, clips: list[int], strength: float, rng) -> d
 
 def run(args) -> list[dict]:
     torch.set_num_threads(1)
-    X, y, groups = load_folder(args.data)
-    y, groups = np.asarray(y), np.asarray(groups)
+    X, y, groups, _ = load_data(argparse.Namespace(dataset="gestures", data=args.data, people=args.people))
+    params = parse_set(args.set)
     key = {"data": str(args.data), "folds": args.folds, "clips": args.clips, "strength": args.strength,
            "posehar_defaults": repr(sorted(PoseActionClassifier(verbose=False).get_params().items()))}
+    if args.people or params:
+        key.update(people=args.people, params=repr(sorted(params.items())))
     records = [r for r in load_records([args.results] if args.results else []) if r["key"] == key]
     done = {(r["seed"], r["fold"], r["model"]) for r in records}
     for seed in args.seeds:
@@ -66,7 +67,8 @@ def run(args) -> list[dict]:
             for name in args.models:
                 if (seed, fold, name) in done:
                     continue
-                model = PoseActionClassifier(hands=name == "posehar_hands", random_state=seed, verbose=False)
+                model = PoseActionClassifier(hands=name == "posehar_hands", random_state=seed,
+                                             verbose=False).with_params(**params)
                 model.fit([X[i] for i in tr], y[tr], groups=groups[tr])
                 rng = np.random.default_rng([seed, fold])
                 people = {p: score_person(model, X, y, te[groups[te] == p], args.clips, args.strength, rng)
@@ -110,6 +112,8 @@ def main(argv=None) -> None:
     p.add_argument("--models", nargs="+", choices=("posehar_hands", "posehar_body"),
                    default=["posehar_hands", "posehar_body"])
     p.add_argument("--clips", type=int, nargs="+", default=[1, 3, 5], help="enrolment clips per sign")
+    p.add_argument("--people", help="restrict to these people, e.g. p01-p24")
+    p.add_argument("--set", nargs="*", default=[], help="PoseActionClassifier overrides key=value")
     p.add_argument("--strength", type=float, default=1.0, help="personalize's pull towards the trained head")
     p.add_argument("--results", help="JSON-lines file, appended as folds finish, reused on restart (resume)")
     p.add_argument("--merge", nargs="+", metavar="RESULTS", help="train nothing: print the table of these files")
