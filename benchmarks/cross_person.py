@@ -261,6 +261,18 @@ def load_records(paths) -> list[dict]:
     return records
 
 
+def saved_records(path: str | None, key: dict) -> list[dict]:
+    """The records of the run ``key`` already in the results file ``path`` (none without a file)."""
+    return [r for r in load_records([path] if path else []) if r.get("key") == key]
+
+
+def save_record(path: str | None, record: dict) -> None:
+    """Append ``record`` to the results file ``path`` as one JSON line (nothing without a file)."""
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
 def fit_and_score(model, X, y, groups, train, test, grouped: bool = True) -> dict:
     """Fit ``model`` on the ``train`` rows, test it on the ``test`` rows: accuracy, confusion matrix
     (columns in sorted class order), per-person [sequences, correct], training time and sequences/s."""
@@ -287,7 +299,7 @@ def run(args) -> list[dict]:
     if args.quick:
         params.setdefault("epochs", 12)
     key = run_key(args, params)
-    records = [r for r in load_records([args.results] if args.results else []) if r["key"] == key]
+    records = saved_records(args.results, key)
     done = {(r["seed"], r["fold"], r["model"]) for r in records}
     models = args.models or (list(MODELS) if grouped else ["posehar_body", "meanstd_body", "lstm"])
     for seed in args.seeds:
@@ -300,9 +312,7 @@ def run(args) -> list[dict]:
                 rec = {"key": key, "seed": seed, "fold": k, "model": name,
                        **fit_and_score(make_model(name, seed, params, args.quick), X, y, groups, tr, te, grouped)}
                 records.append(rec)
-                if args.results:
-                    with open(args.results, "a") as f:
-                        f.write(json.dumps(rec) + "\n")
+                save_record(args.results, rec)
                 print(f"seed {seed} fold {k}: {name:14s} acc {rec['acc']:.3f}  train {rec['train_s']:6.1f} s",
                       file=sys.stderr, flush=True)
     wanted = set(models)

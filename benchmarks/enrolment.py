@@ -15,7 +15,6 @@ resumes an interrupted run.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cross_person import GESTURES, load_data, load_records, parse_set, splits  # noqa: E402
+from cross_person import GESTURES, load_data, load_records, parse_set, save_record, saved_records, splits  # noqa: E402
 
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.personalize import personalize  # noqa: E402
@@ -60,7 +59,7 @@ def run(args) -> list[dict]:
            "posehar_defaults": repr(sorted(PoseActionClassifier(verbose=False).get_params().items()))}
     if args.people or params:
         key.update(people=args.people, params=repr(sorted(params.items())))
-    records = [r for r in load_records([args.results] if args.results else []) if r["key"] == key]
+    records = saved_records(args.results, key)
     done = {(r["seed"], r["fold"], r["model"]) for r in records}
     for seed in args.seeds:
         for fold, (tr, te) in enumerate(splits(y, groups, args.folds, True, seed)):
@@ -75,9 +74,7 @@ def run(args) -> list[dict]:
                           for p in np.unique(groups[te])}
                 rec = {"key": key, "seed": seed, "fold": fold, "model": name, "people": people}
                 records.append(rec)
-                if args.results:
-                    with open(args.results, "a") as f:
-                        f.write(json.dumps(rec) + "\n")
+                save_record(args.results, rec)
                 print(f"seed {seed} fold {fold}: {name} done", file=sys.stderr, flush=True)
     return [r for r in records if r["seed"] in args.seeds and r["model"] in args.models]
 

@@ -16,7 +16,6 @@ Prints accuracy by N and the gain per doubling of people (least squares on log2 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -24,7 +23,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_person import GESTURES, fit_and_score, load_data, load_records, make_model, parse_set, run_key, splits  # noqa: E402
+from cross_person import (  # noqa: E402
+    GESTURES, fit_and_score, load_data, load_records, make_model, parse_set, run_key, save_record, saved_records, splits,
+)
 
 MODELS = ("posehar_hands", "posehar_body", "meanstd_hands", "meanstd_body")
 GOALS = {"posehar_hands": 0.95, "posehar_body": 0.85}  # issue 4
@@ -44,7 +45,7 @@ def run(args) -> None:
     X, y, groups, _ = load_data(args)
     params = parse_set(args.set)
     key = run_key(args, params)  # data, people, folds, overrides and posehar's defaults: what a reused record must share
-    done = {(r["seed"], r["fold"], r["size"], r["model"]) for r in load_records([args.results]) if r.get("key") == key}
+    done = {(r["seed"], r["fold"], r["size"], r["model"]) for r in saved_records(args.results, key)}
     for seed in args.seeds:
         for k, (tr, te) in enumerate(splits(y, groups, args.folds, True, seed)):
             for n in args.sizes:
@@ -55,8 +56,7 @@ def run(args) -> None:
                         continue
                     rec = {"key": key, "seed": seed, "fold": k, "size": n, "model": name, "train_people": sorted(keep),
                            **fit_and_score(make_model(name, seed, params, quick=False), X, y, groups, rows, te)}
-                    with open(args.results, "a") as f:
-                        f.write(json.dumps(rec) + "\n")
+                    save_record(args.results, rec)
                     print(f"seed {seed} fold {k} {n:2d} people: {name:14s} acc {rec['acc']:.3f}", file=sys.stderr, flush=True)
 
 

@@ -192,10 +192,9 @@ def load_model(path: str | os.PathLike):
     """Load a bundle folder as a fitted PoseActionClassifier, executing no code from the files."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
-    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    from .classifier import PoseActionClassifier
+    from .classifier import PoseActionClassifier, logistic_head
 
     path = Path(path)
     config = read_config(path)
@@ -215,10 +214,7 @@ def load_model(path: str | os.PathLike):
         clf.scaler_.mean_, clf.scaler_.scale_ = arrays["scaler_mean"], arrays["scaler_scale"]
         clf.scaler_.var_ = clf.scaler_.scale_ ** 2
         clf.scaler_.n_features_in_ = clf.scaler_.mean_.shape[0]
-        clf.logreg_ = LogisticRegression(C=clf.C)
-        clf.logreg_.coef_, clf.logreg_.intercept_ = arrays["coef"], arrays["intercept"]
-        clf.logreg_.classes_ = np.arange(len(clf.classes_))
-        clf.logreg_.n_features_in_ = clf.logreg_.coef_.shape[1]
+        clf.logreg_ = logistic_head(arrays["coef"], arrays["intercept"], clf.C)
         clf.centroids_ = arrays["centroids"]
         clf.confidence_threshold_ = float(config["thresholds"]["confidence"])
         clf.novelty_threshold_ = float(config["thresholds"]["novelty"])

@@ -35,6 +35,15 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
+def logistic_head(coef: np.ndarray, intercept: np.ndarray, C: float) -> LogisticRegression:
+    """A fitted LogisticRegression (classes 0..K-1) from given weights: a loaded or adapted head."""
+    head = LogisticRegression(C=C)
+    head.coef_, head.intercept_ = coef, intercept
+    head.classes_ = np.arange(max(2, coef.shape[0]))
+    head.n_features_in_ = coef.shape[1]
+    return head
+
+
 class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """Classify actions from keypoint sequences.
 
@@ -135,9 +144,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(self.random_state)
         gen = torch.Generator().manual_seed(self.random_state)
         config = self.feature_config_ = self._feature_config()
-        use_mirror = bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
         feats = [self._prepare(s, config) for s in tqdm(X, desc="features", unit="seq", disable=not self.verbose)]
-        mirrored = [self._prepare(s, config, mirrored=True) for s in X] if use_mirror else None
+        mirrored = [self._prepare(s, config, mirrored=True) for s in X] if self._head_sees_mirrors() else None
         self.n_features_in_ = config.dim()
         train_idx, val_idx = self._split(target, groups, rng)
 
@@ -159,6 +167,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._calibrate(feats, mirrored, target, train_idx)
         return self
+
+    def _head_sees_mirrors(self) -> bool:
+        """Whether the head is fit on mirror images too (mirror augmentation or mirror test-time averaging)."""
+        return bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
 
     def _fit_head(self, vectors, mirror_vectors, target, idx) -> None:
         """Scaler, logistic regression and class centroids on the temporal vectors of ``idx`` (+ mirrors)."""

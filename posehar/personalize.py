@@ -18,9 +18,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax, softmax
-from sklearn.linear_model import LogisticRegression
 
-from .classifier import PoseActionClassifier
+from .classifier import PoseActionClassifier, logistic_head
 from .errors import PoseharError
 from .models import get_model
 from .pose import require_person
@@ -56,11 +55,7 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
     coef, intercept = _adapt_head(model.logreg_.coef_, model.logreg_.intercept_,
                                   model.scaler_.transform(vectors), target, len(model.classes_), strength)
     adapted = copy.deepcopy(model)
-    head = LogisticRegression(C=model.C)
-    head.coef_, head.intercept_ = coef, intercept
-    head.classes_ = np.arange(len(model.classes_))
-    head.n_features_in_ = coef.shape[1]
-    adapted.logreg_ = head
+    adapted.logreg_ = logistic_head(coef, intercept, model.C)
     counts = Counter(y.tolist())
     adapted.training_ = {**getattr(model, "training_", {}), "personalized": {
         "clips": len(X), "clips_per_class": {c: counts.get(c, 0) for c in model.classes_.tolist()},
@@ -71,10 +66,9 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
 def _enrolment_vectors(model: PoseActionClassifier, X, target) -> tuple[np.ndarray, np.ndarray]:
     """Temporal vectors of every window of every clip (and of its mirror image, where the model's
     head was fit on mirrored copies too), each labelled with its clip's class."""
-    mirror = bool(model.augment and model.augment.mirror > 0) or model.tta_mirror
     items, labels = [], []
     for seq, t in zip(X, target):
-        for mirrored in (False, True) if mirror else (False,):
+        for mirrored in (False, True) if model._head_sees_mirrors() else (False,):
             its = model.window_items(seq, mirrored=mirrored)[1]
             items += its
             labels += [t] * len(its)
