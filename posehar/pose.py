@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import NoPersonError, PoseModelError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
+from .native_log import NativeLogFilter
 from .sequence import KeypointSequence
 from .video import VideoReader
 
@@ -65,25 +66,24 @@ class PoseTracker:
         if settings.keypoints not in KEYPOINT_SETS:
             raise PoseModelError(f"keypoints must be one of {KEYPOINT_SETS}, got {settings.keypoints!r}")
         check_model_available(settings.model_complexity)
-        os.environ.setdefault("GLOG_minloglevel", "2")
         from mediapipe.python.solutions import holistic, pose
 
         self.settings = settings
+        self._log_filter = NativeLogFilter()
         common = dict(
             static_image_mode=False,
             model_complexity=settings.model_complexity,
             min_detection_confidence=settings.min_detection_confidence,
             min_tracking_confidence=settings.min_tracking_confidence,
         )
-        if settings.keypoints == "holistic":
-            self._graph = holistic.Holistic(**common)
-        else:
-            self._graph = pose.Pose(**common)
+        with self._log_filter.quiet():
+            self._graph = (holistic.Holistic if settings.keypoints == "holistic" else pose.Pose)(**common)
 
     def process(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]:
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
-        result = self._graph.process(rgb)
+        with self._log_filter.quiet():
+            result = self._graph.process(rgb)
         body = np.zeros((MEDIAPIPE_POSE.num_joints, 4), np.float32)
         left = np.zeros((HAND_JOINTS, HAND_CHANNELS), np.float32)
         right = np.zeros((HAND_JOINTS, HAND_CHANNELS), np.float32)
@@ -100,6 +100,7 @@ class PoseTracker:
 
     def close(self) -> None:
         self._graph.close()
+        self._log_filter.close()
 
     def __enter__(self) -> "PoseTracker":
         return self

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from posehar.errors import PoseModelError
+from posehar.native_log import NativeLogFilter
 from posehar.features import FeatureConfig, finger_features, mirror, resample, sequence_features
 from posehar.pose import PoseSettings, PoseTracker, extract_keypoints
 from posehar.sequence import load_batch
@@ -34,6 +37,29 @@ def test_body_only_and_stride(videos):
 def test_nobody_in_view(videos):
     seq = extract_keypoints(videos / "seed_test_5.mp4", PoseSettings(keypoints="body", max_frames=30))
     assert seq.person_fraction < 0.5
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_mediapipe_chatter_is_kept_off_stderr(videos, capfd, monkeypatch, debug):
+    """A fresh Holistic graph logs XNNPACK / feedback-manager lines from C++; only POSEHAR_DEBUG shows them."""
+    if debug:
+        monkeypatch.setenv("POSEHAR_DEBUG", "1")
+    capfd.readouterr()
+    seq = extract_keypoints(videos / "seed_test_7.mp4", PoseSettings(keypoints="holistic", max_frames=5))
+    err = capfd.readouterr().err
+    assert len(seq) == 5
+    chatter = [line for line in err.splitlines() if "inference_feedback_manager" in line or "XNNPACK" in line]
+    assert bool(chatter) == debug
+
+
+def test_native_log_filter_passes_errors_on(capfd):
+    log_filter = NativeLogFilter()
+    capfd.readouterr()
+    with log_filter.quiet():
+        os.write(2, b"W0000 00:00:1.0 123 x.cc:1] chatter\nE0000 00:00:1.0 123 x.cc:2] a real error\n"
+                    b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\nsomething else\n")
+    log_filter.close()
+    assert capfd.readouterr().err == "E0000 00:00:1.0 123 x.cc:2] a real error\nsomething else\n"
 
 
 @pytest.mark.parametrize("complexity", [0, 2])
