@@ -10,13 +10,10 @@ Figures are frames per second of wall time, single process, best of --repeat run
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-
-from extract_throughput import bare_loop  # noqa: E402  (the same bare loop as the extraction benchmark)
+from extract_throughput import bare_loop  # the same bare loop as the extraction benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = ["seed_test_4.mp4", "seed_test_6.mp4", "seed_test_7.mp4", "seed_test_8.mp4", "seed_test_9.mp4",

@@ -10,9 +10,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POSEHAR_SHARED_DATA", PROJECT.parent / "shared" / "data"))
 
