@@ -365,7 +365,8 @@ def markdown(records: list[dict], args) -> str:
     head = "| model | accuracy mean ± std (folds×seeds) | std of seed means |"
     sep = "|---|---|---|"
     if report is not None:
-        head += f" accuracy on {args.report_people} (untuned people) |"
+        untuned = " (untuned people)" if args.report_people == "p25-p72" else ""
+        head += f" accuracy on {args.report_people}{untuned} |"
         sep += "---|"
     head += " train s / fold | sequences/s |"
     sep += "---|---|"
