@@ -23,7 +23,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cross_person import GESTURES, load_data, load_records, parse_set, save_record, saved_records, splits  # noqa: E402
+from cross_person import (  # noqa: E402
+    GESTURES, load_data, load_records, make_model, parse_set, save_record, saved_records, splits,
+)
 
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.personalize import personalize  # noqa: E402
@@ -66,9 +68,7 @@ def run(args) -> list[dict]:
             for name in args.models:
                 if (seed, fold, name) in done:
                     continue
-                model = PoseActionClassifier(hands=name == "posehar_hands", random_state=seed,
-                                             verbose=False).with_params(**params)
-                model.fit([X[i] for i in tr], y[tr], groups=groups[tr])
+                model = make_model(name, seed, params, quick=False).fit([X[i] for i in tr], y[tr], groups[tr]).model
                 rng = np.random.default_rng([seed, fold])
                 people = {p: score_person(model, X, y, te[groups[te] == p], args.clips, args.strength, rng)
                           for p in np.unique(groups[te])}
