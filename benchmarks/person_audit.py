@@ -41,7 +41,7 @@ def ily_hand_fraction(seqs) -> float:
         for hand, present in ((s.left_hand, s.left_present), (s.right_hand, s.right_present)):
             if hand is not None and present.any():
                 h = hand[present] * np.array([4 / 3, 1.0, 1.0], np.float32)  # isotropic units, 4:3 frames
-                thumb, index, middle, ring, pinky = finger_features(h)[:, 25:].T  # fingertip-to-wrist distances
+                _, index, middle, ring, pinky = finger_features(h)[:, 25:].T  # fingertip-to-wrist distances
                 shown.append((middle < 0.7 * index) & (ring < 0.7 * pinky))
     return float(np.concatenate(shown).mean()) if shown else float("nan")
 

@@ -34,8 +34,7 @@ class NativeLogFilter:
     """``with log_filter.quiet(): ...`` runs native code with its INFO/WARNING stderr lines removed."""
 
     def __init__(self) -> None:
-        self.enabled = not os.environ.get("POSEHAR_DEBUG")
-        self._buffer = tempfile.TemporaryFile(buffering=0) if self.enabled else None
+        self._buffer = None if os.environ.get("POSEHAR_DEBUG") else tempfile.TemporaryFile(buffering=0)
 
     @contextmanager
     def quiet(self) -> Iterator[None]:

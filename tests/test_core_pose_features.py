@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from posehar.errors import PoseModelError
-from posehar.native_log import NativeLogFilter
 from posehar.features import FeatureConfig, finger_features, mirror, resample, sequence_features
+from posehar.native_log import NativeLogFilter
 from posehar.pose import PoseSettings, PoseTracker, extract_keypoints
 from posehar.sequence import load_batch
 
