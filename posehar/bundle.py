@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import shutil
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import numpy as np
 
 from .augment import AugmentConfig
 from .encoder import GRUEncoder
-from .errors import ModelBundleError
+from .errors import NPZ_READ_ERRORS, ModelBundleError
 from .features import FeatureConfig
 
 BUNDLE_FORMAT = "posehar-model"
@@ -185,6 +184,9 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     for key in ("classes", "feature_config", "encoder", "params", "thresholds"):
         if key not in config:
             raise ModelBundleError(f"{cfg_path} lacks {key!r}; the config was edited or is incomplete")
+    classes = config["classes"]
+    if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
+        raise ModelBundleError(f"{cfg_path}: 'classes' must be a list of 2 or more class names, got {classes!r:.80}")
     return config
 
 
@@ -222,7 +224,7 @@ def load_model(path: str | os.PathLike):
         clf.history_ = config.get("history", {})
         clf.training_ = config.get("training", {})
         clf.n_features_in_ = clf.feature_config_.dim()
-    except (KeyError, TypeError, ValueError, RuntimeError, SafetensorError, zipfile.BadZipFile, OSError) as exc:
+    except (KeyError, TypeError, SafetensorError, *NPZ_READ_ERRORS) as exc:
         raise ModelBundleError(f"{path}: the bundle's contents do not fit together ({type(exc).__name__}: {exc})") from None
     if clf.encoder_.feature_mean.shape[0] != clf.n_features_in_:
         raise ModelBundleError(f"{path}: encoder input size does not match the feature config")

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import struct
+import zipfile
+import zlib
+
+# What numpy's .npz reader (a zip archive) raises on a damaged or foreign file: a truncated or
+# garbled archive, an entry with an unsupported zip version or compression method
+# (NotImplementedError), an encrypted entry (RuntimeError), bad compressed data or a bad header.
+NPZ_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile, zlib.error, struct.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+)
+
 
 class PoseharError(Exception):
     """Base class of every error posehar raises on purpose."""

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import KeypointFormatError
+from .errors import NPZ_READ_ERRORS, KeypointFormatError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, get_layout
 
 FORMAT_VERSION = 1
@@ -187,7 +185,7 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     try:
         with np.load(p, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise KeypointFormatError(f"{p} is not a readable keypoint .npz file ({exc})") from None
 
 

@@ -167,6 +167,20 @@ def test_unknown_keypoint_layout(tmp_path):
         load_batch(batch)
 
 
+def test_npz_needing_unsupported_zip_version(tmp_path):
+    """A damaged .npz whose entry claims a zip version Python cannot extract (zipfile raises
+    NotImplementedError) is a KeypointFormatError naming the file, like any unreadable .npz."""
+    good = KeypointSequence(pose=np.random.default_rng(0).random((4, 33, 4), dtype=np.float32)).save(tmp_path / "a.npz")
+    raw = bytearray(good.read_bytes())
+    entry = raw.index(b"PK\x01\x02")  # first central-directory record; 'version needed' at +6
+    raw[entry + 6] = 64
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(bytes(raw))
+    for loader in (KeypointSequence.load, load_batch):
+        with pytest.raises(KeypointFormatError, match=r"bad\.npz is not a readable keypoint \.npz file"):
+            loader(bad)
+
+
 # ---------------------------------------------------------------- model bundles
 @pytest.fixture
 def bundle(tiny_model: Path, tmp_path: Path) -> Path:
@@ -182,7 +196,8 @@ def test_truncated_weights(capsys, bundle, clip):
 
 
 @pytest.mark.parametrize("edit", [("encoder", "hidden_size", 64), ("thresholds", "confidence", "high"),
-                                  ("feature_config", "hands", False), ("classes", None, ["a", "b"])])
+                                  ("feature_config", "hands", False), ("classes", None, ["a", "b"]),
+                                  ("classes", None, None), ("classes", None, "hello")])
 def test_edited_config_value(bundle, edit):
     cfg_path = bundle / "config.json"
     cfg = json.loads(cfg_path.read_text())

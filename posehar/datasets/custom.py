@@ -6,13 +6,12 @@ import csv
 import io
 import json
 import os
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import DatasetLayoutError
+from ..errors import NPZ_READ_ERRORS, DatasetLayoutError
 from ..sequence import KeypointSequence, load_batch
 from .base import (
     IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, ActionDataset, Sample, decode_text, existing_dir,
@@ -138,7 +137,7 @@ def _labels(path: Path) -> np.ndarray:
         with np.load(path, allow_pickle=False) as data:
             names = sorted(data.files)
             labels = data["labels"] if "labels" in names else None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise DatasetLayoutError(f"{path} is not a readable keypoint .npz file ({exc})") from None
     if labels is None:
         raise DatasetLayoutError(f"{path} has no 'labels' array; found: {preview(names)}")
