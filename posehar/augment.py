@@ -41,7 +41,7 @@ class FeatureAugmenter:
         self.ys = torch.as_tensor(ys)
         cols = features.block_columns()
         self.velocity_cols = torch.as_tensor(
-            [c for name in ("body_velocity", "wrist_velocity") if name in cols for c in cols[name]], dtype=torch.long)
+            [c for name in ("body_velocity", "wrist_velocity", "root_velocity") if name in cols for c in cols[name]], dtype=torch.long)
         self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag", f"{s}_fingers")
                                            if n in cols for c in cols[n]])
                           for s in ("left", "right") if f"{s}_shape" in cols]

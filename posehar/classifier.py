@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from .augment import AugmentConfig, FeatureAugmenter
+from .body import sequence_to_common
 from .encoder import GRUEncoder
 from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
@@ -62,7 +63,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
-                 window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 root_motion: bool = False, window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
@@ -72,6 +73,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.layout = layout
         self.fingers = fingers
         self.velocity = velocity
+        self.root_motion = root_motion
         self.window = window
         self.fps = fps
         self.hidden_size = hidden_size
@@ -95,13 +97,16 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     # ---------------------------------------------------------------- data preparation
     def _feature_config(self) -> FeatureConfig:
         hands = self.hands and self.layout == "mediapipe_pose"
-        return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity)
+        return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity,
+                             root_motion=self.root_motion)
 
     def _prepare(self, seq: KeypointSequence, config: FeatureConfig, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(seq, KeypointSequence):
             raise TypeError(f"X must hold KeypointSequence objects, got {type(seq).__name__}")
         if len(seq) == 0:
             raise KeypointFormatError(f"empty keypoint sequence: {seq.source}")
+        if config.layout == "common_body":
+            seq = sequence_to_common(seq)
         seq = resample(seq, self.fps)
         return sequence_features(mirror(seq) if mirrored else seq, config)
 

@@ -22,6 +22,12 @@ Choices (and why):
   (dev people p01-p24, grouped 3-fold: 0.837 -> 0.865 with the GRU; see docs/cross_person.md).
 * **Velocity.** Frame-to-frame differences of the normalised body joints and wrist
   positions (after resampling to the model's frame rate, so speed means the same thing).
+* **Root motion** (``root_motion``, for whole-body actions): the per-frame centre is
+  subtracted from the joints, which removes where the body goes; this block puts it back as
+  the mid-hip point's offset from its mean over the window, in body units, and its velocity,
+  so jumping, falling, sitting down and walking across the frame are visible.
+* **Unseen joints** (layouts with a seen flag, such as ``common_body``): coordinates are
+  zero where the joint's flag is 0, and the flags are features.
 * **Missing frames.** Frames with no body are zeros; the returned mask says which frames
   are real, and the encoder pools only over those.
 """
@@ -55,6 +61,7 @@ class FeatureConfig:
     hands: bool = True
     fingers: bool = True
     velocity: bool = True
+    root_motion: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,10 +72,12 @@ class FeatureConfig:
     def blocks(self) -> list[tuple[str, int, int]]:
         """The feature vector's blocks in order: (name, width, point size), point size 0 = not coordinates."""
         lay = get_layout(self.layout)
-        coords = 2 if lay.channels == 4 else 3
+        coords = lay.coords
         out = [("body", lay.num_joints * coords, coords)]
-        if lay.channels == 4:
+        if lay.visibility is not None:
             out.append(("visibility", lay.num_joints, 0))
+        if self.root_motion:
+            out.append(("root", coords, coords))
         if self.hands:
             for side in ("left", "right"):
                 out += [(f"{side}_shape", 63, 3), (f"{side}_wrist", 2, 2), (f"{side}_flag", 1, 0)]
@@ -78,6 +87,8 @@ class FeatureConfig:
             out.append(("body_velocity", lay.num_joints * coords, coords))
             if self.hands:
                 out.append(("wrist_velocity", 4, 2))
+            if self.root_motion:
+                out.append(("root_velocity", coords, coords))
         return out
 
     def block_columns(self) -> dict[str, np.ndarray]:
@@ -128,21 +139,38 @@ def finger_features(hand: np.ndarray) -> np.ndarray:
     return np.concatenate([cosines, between_tips, to_wrist], axis=1).astype(np.float32)
 
 
+def seen_joints(seq: KeypointSequence) -> np.ndarray | None:
+    """(T, J) bool seen flags of a layout that has them (``common_body``), None for others."""
+    lay = get_layout(seq.layout)
+    if lay.visibility is None or lay.normalised:
+        return None
+    return seq.pose[..., lay.visibility] > 0
+
+
 def body_frame(seq: KeypointSequence) -> tuple[np.ndarray, np.ndarray, float]:
     """Body coordinates (T, J, D) in isotropic units, per-frame centre (T, D) and the sequence scale."""
     lay = get_layout(seq.layout)
-    if lay.channels == 4:
-        coords = seq.pose[..., :2].copy()
+    coords = seq.pose[..., :lay.coords].copy()
+    if lay.normalised:
         coords[..., 0] *= _aspect(seq)
-    else:
-        coords = seq.pose.copy()
     present = seq.pose_present
     ls, rs = lay.shoulders
     lh, rh = lay.hips
     centre = (coords[:, ls] + coords[:, rs]) / 2
     hip_centre = (coords[:, lh] + coords[:, rh]) / 2
+    seen = seen_joints(seq)
+    if seen is not None:
+        # Where a shoulder or hip is unseen, measure from the pair that is (zeros are no position).
+        shoulders_seen = seen[:, ls] & seen[:, rs]
+        hips_seen = seen[:, lh] & seen[:, rh]
+        centre = np.where(shoulders_seen[:, None], centre, hip_centre)
+        present = present & (shoulders_seen | hips_seen)
+        hip_centre = np.where(hips_seen[:, None], hip_centre, centre)
     shoulder_w = np.linalg.norm(coords[:, ls] - coords[:, rs], axis=-1)
     torso = np.linalg.norm(centre - hip_centre, axis=-1)
+    if seen is not None:
+        shoulder_w = np.where(shoulders_seen, shoulder_w, 0.0)
+        torso = np.where(shoulders_seen & hips_seen, torso, 0.0)
     scale = 0.0
     if present.any():
         scale = float(np.median(np.maximum(shoulder_w[present], 0.5 * torso[present])))
@@ -164,9 +192,15 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
     coords, centre, scale = body_frame(seq)
     body = (coords - centre[:, None, :]) / scale
     body[~present] = 0.0
+    seen = seen_joints(seq)
+    if seen is not None:
+        body[~seen] = 0.0
     parts = [body.reshape(t, -1)]
-    if lay.channels == 4:
-        parts.append(np.where(present[:, None], seq.pose[..., 3], 0.0))
+    if lay.visibility is not None:
+        parts.append(np.where(present[:, None], seq.pose[..., lay.visibility], 0.0))
+    if config.root_motion:
+        root = _root_track(coords, seen, present, lay) / scale
+        parts.append(root)
     wrists = []
     if config.hands:
         aspect = _aspect(seq)
@@ -183,7 +217,7 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
             palm = np.where(palm > 1e-4, palm, 1.0)
             shape = rel / palm[:, None, None]
             wrist = (h[:, 0, :2] - centre[:, :2]) / scale
-            ok = hp & present if lay.channels == 4 else hp
+            ok = hp & present if lay.normalised else hp
             shape[~ok] = 0.0
             wrist[~ok] = 0.0
             parts += [shape.reshape(t, -1), wrist, ok[:, None].astype(np.float32)]
@@ -198,8 +232,27 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
         if config.hands:
             wv = np.diff(np.concatenate(wrists, axis=1), axis=0, prepend=np.concatenate(wrists, axis=1)[:1])
             parts.append(wv)
+        if config.root_motion:
+            rv = np.diff(root, axis=0, prepend=root[:1])
+            rv[~both] = 0.0
+            parts.append(rv)
     feats = np.clip(np.concatenate(parts, axis=1), -_CLIP, _CLIP).astype(np.float32)
     return feats, present.copy()
+
+
+def _root_track(coords: np.ndarray, seen: np.ndarray | None, present: np.ndarray, lay) -> np.ndarray:
+    """Mid-hip point (mid-shoulder where the hips are unseen) relative to its mean over the frames."""
+    lh, rh = lay.hips
+    ls, rs = lay.shoulders
+    hips = (coords[:, lh] + coords[:, rh]) / 2
+    if seen is not None:
+        shoulders = (coords[:, ls] + coords[:, rs]) / 2
+        hips = np.where((seen[:, lh] & seen[:, rh])[:, None], hips, shoulders)
+    if not present.any():
+        return np.zeros_like(hips)
+    track = hips - hips[present].mean(axis=0)
+    track[~present] = 0.0
+    return track
 
 
 def mirror(seq: KeypointSequence) -> KeypointSequence:
@@ -207,7 +260,7 @@ def mirror(seq: KeypointSequence) -> KeypointSequence:
     lay = get_layout(seq.layout)
     perm = lay.mirror_index()
     pose = seq.pose[:, perm].copy()
-    if lay.channels == 4:
+    if lay.normalised:
         pose[..., 0] = np.where(seq.pose_present[:, None], 1.0 - pose[..., 0], 0.0)
     else:
         pose[..., 0] = -pose[..., 0]

@@ -4,7 +4,9 @@
 (x, y normalised to the image, z, visibility). ``kinect_v1`` is the 20-joint Microsoft
 Kinect v1 skeleton used by G3D (x, y, z in metres, camera space). A model is trained on
 one layout and refuses sequences of another (there is no lossless mapping: Kinect has no
-face or finger joints, MediaPipe has no spine joint).
+face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 13-joint body every
+source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units and a 0/1 seen
+flag per joint; a model trained on it reads any source that has a table in ``posehar.body``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ class Layout:
     mirror_pairs: tuple[tuple[int, int], ...]
     shoulders: tuple[int, int]
     hips: tuple[int, int]
+    coords: int = 3  # leading channels that are coordinates a model reads (x, y[, z])
+    visibility: int | None = None  # channel holding visibility / a seen flag, if any
+    normalised: bool = False  # x, y are fractions of the frame (scaled by its aspect)
 
     @property
     def num_joints(self) -> int:
@@ -59,6 +64,9 @@ MEDIAPIPE_POSE = Layout(
     ),
     shoulders=(11, 12),
     hips=(23, 24),
+    coords=2,
+    visibility=3,
+    normalised=True,
 )
 
 KINECT_V1 = Layout(
@@ -79,6 +87,22 @@ KINECT_V1 = Layout(
     hips=(12, 16),
 )
 
+COMMON_BODY = Layout(
+    name="common_body",
+    joints=(
+        "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+        "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+    ),
+    channels=3,
+    edges=((0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6), (1, 7), (2, 8), (7, 8), (7, 9), (9, 11),
+           (8, 10), (10, 12)),
+    mirror_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12)),
+    shoulders=(1, 2),
+    hips=(7, 8),
+    coords=2,
+    visibility=2,
+)
+
 HAND_JOINTS = 21
 HAND_CHANNELS = 3
 HAND_EDGES: tuple[tuple[int, int], ...] = (
@@ -86,7 +110,7 @@ HAND_EDGES: tuple[tuple[int, int], ...] = (
     (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18), (18, 19), (19, 20), (0, 17),
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1)}
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1, COMMON_BODY)}
 
 
 def get_layout(name: str) -> Layout:

@@ -1,0 +1,201 @@
+"""The common body layout every skeleton source maps into, and one table per source layout.
+
+The common body is the 13 joints that MediaPipe Pose, Kinect v1/v2, COCO-17, AlphaPose-13,
+OpenPose BODY_25, Penn Action, JHMDB and SBU all have: head, shoulders, elbows, wrists, hips,
+knees and ankles (Penn Action's own 13). Left and right are the performer's own side in every
+source. A common-body :class:`~posehar.sequence.KeypointSequence` (layout ``common_body``) holds,
+per joint, image-plane x (right) and y (down) in isotropic units (pixels, or any unit equal on
+both axes) and a 0/1 "seen" flag; a joint the source lacks, or did not see, has flag 0 and
+coordinates 0: it is masked, never invented.
+
+Each source layout is one :class:`SourceLayout` row of ``SOURCE_LAYOUTS``: its joint names in
+order (as the source spells them), how its coordinates are to be read (3D camera space, or 2D
+image coordinates, optionally with a visibility channel), and which of its joints is each common
+joint. A file's layout is found from its joint names (:func:`identify_layout`), never from its
+file name. 3D sources become 2D through :mod:`posehar.geometry`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import KeypointFormatError
+from .geometry import View, project
+from .layouts import COMMON_BODY, get_layout
+from .sequence import KeypointSequence
+from .skeleton import SkeletonClip
+
+COMMON_JOINTS: tuple[str, ...] = COMMON_BODY.joints
+VISIBLE = 0.5  # a 2D source's visibility/confidence at or above which a joint counts as seen
+
+
+@dataclass(frozen=True)
+class SourceLayout:
+    """One source's joints and how each common joint is read from them.
+
+    space: "camera3d" (x to the sensor's left, y up, z away, metres: Kinect) or "image"
+    (x right, y down; pixels, or fractions of the frame when every value lies in [0, 1.5]).
+    visibility: channel holding a visibility/confidence (image sources), or None.
+    common: for each common joint, the source joint it is (None where the source lacks it).
+    """
+
+    name: str
+    joint_names: tuple[str, ...]
+    space: str
+    common: tuple[str | None, ...]
+    visibility: int | None = None
+
+    def index(self) -> np.ndarray:
+        """For each common joint, its source joint index, -1 where the source lacks it."""
+        pos = {n: i for i, n in enumerate(self.joint_names)}
+        return np.array([pos[c] if c is not None else -1 for c in self.common], dtype=np.int64)
+
+
+def _limbs(fmt: str, left: str, right: str) -> tuple[str, ...]:
+    """The 12 limb joints (shoulder..ankle, left then right each) spelt by ``fmt``."""
+    parts = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+    out: list[str] = []
+    for part in parts:
+        out += [fmt.format(part=part, Part=part.capitalize(), PART=part.upper(), side=left),
+                fmt.format(part=part, Part=part.capitalize(), PART=part.upper(), side=right)]
+    return tuple(out)
+
+
+_KINECT_V1 = ("HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
+              "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
+              "HipRight", "KneeRight", "AnkleRight", "FootRight")
+_KINECT_LIMBS = _limbs("{Part}{side}", "Left", "Right")
+
+SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
+    SourceLayout("mediapipe_pose", get_layout("mediapipe_pose").joints, "image",
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3),
+    # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
+    SourceLayout("kinect_v1", _KINECT_V1, "camera3d", ("Head",) + _KINECT_LIMBS),
+    # UTD-MHAD's own order, head first.
+    SourceLayout("utd_mhad", ("head", "shoulder_center", "spine", "hip_center", "shoulder_L", "elbow_L", "wrist_L",
+                              "hand_L", "shoulder_R", "elbow_R", "wrist_R", "hand_R", "hip_L", "knee_L", "ankle_L",
+                              "foot_L", "hip_R", "knee_R", "ankle_R", "foot_R"),
+                 "camera3d", ("head",) + _limbs("{part}_{side}", "L", "R")),
+    # Kinect v2 (NTU RGB+D).
+    SourceLayout("kinect_v2", ("SpineBase", "SpineMid", "Neck", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft",
+                               "HandLeft", "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft",
+                               "KneeLeft", "AnkleLeft", "FootLeft", "HipRight", "KneeRight", "AnkleRight", "FootRight",
+                               "SpineShoulder", "HandTipLeft", "ThumbLeft", "HandTipRight", "ThumbRight"),
+                 "camera3d", ("Head",) + _KINECT_LIMBS),
+    # SBU Kinect Interaction, one person (OpenNI 15 joints; "hand" is the wrist end, "foot" the ankle).
+    SourceLayout("sbu_person", ("HEAD", "NECK", "TORSO", "LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_HAND", "RIGHT_SHOULDER",
+                                "RIGHT_ELBOW", "RIGHT_HAND", "LEFT_HIP", "LEFT_KNEE", "LEFT_FOOT", "RIGHT_HIP",
+                                "RIGHT_KNEE", "RIGHT_FOOT"),
+                 "camera3d", ("HEAD", "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW", "RIGHT_ELBOW", "LEFT_HAND",
+                              "RIGHT_HAND", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_FOOT",
+                              "RIGHT_FOOT")),
+    SourceLayout("penn_action", ("head",) + _limbs("{side}_{part}", "left", "right"), "image",
+                 ("head",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
+    SourceLayout("jhmdb", ("neck", "belly", "face", "right_shoulder", "left_shoulder", "right_hip", "left_hip",
+                           "right_elbow", "left_elbow", "right_knee", "left_knee", "right_wrist", "left_wrist",
+                           "right_ankle", "left_ankle"),
+                 "image", ("face",) + _limbs("{side}_{part}", "left", "right")),
+    SourceLayout("coco17", ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
+                 + _limbs("{side}_{part}", "left", "right"), "image",
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
+    # AlphaPose's 13 COCO joints (UR Fall): nose and the 12 limb joints.
+    SourceLayout("alphapose13", ("nose",) + _limbs("{side}_{part}", "left", "right"), "image",
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
+    SourceLayout("openpose_body25", ("Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
+                                     "MidHip", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye",
+                                     "REar", "LEar", "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel"),
+                 "image", ("Nose",) + _limbs("{side}{Part}", "L", "R"), visibility=2),
+)
+_BY_NAME = {s.name: s for s in SOURCE_LAYOUTS}
+# posehar's own KeypointSequence layouts and the source layout each one is.
+_SEQUENCE_SOURCES = {"mediapipe_pose": "mediapipe_pose", "kinect_v1": "kinect_v1"}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def identify_layout(joint_names) -> SourceLayout:
+    """The source layout whose joints are exactly ``joint_names`` (spelling, case and ``_`` aside).
+
+    Raises KeypointFormatError naming the joints when no known layout has them.
+    """
+    names = [str(n) for n in joint_names]
+    wanted = [_key(n) for n in names]
+    for layout in SOURCE_LAYOUTS:
+        if [_key(n) for n in layout.joint_names] == wanted:
+            return layout
+    for layout in SOURCE_LAYOUTS:
+        if sorted(_key(n) for n in layout.joint_names) == sorted(wanted):
+            return _reordered(layout, names)
+    shown = ", ".join(names[:6]) + (f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+    raise KeypointFormatError(
+        f"no known skeleton layout has the {len(names)} joints {shown}; known layouts: "
+        f"{', '.join(s.name for s in SOURCE_LAYOUTS)}"
+    )
+
+
+def _reordered(layout: SourceLayout, names: list[str]) -> SourceLayout:
+    """``layout`` with its joints in the order (and spelling) of ``names``."""
+    spelt = {_key(n): n for n in names}
+    common = tuple(None if c is None else spelt[_key(c)] for c in layout.common)
+    return SourceLayout(layout.name, tuple(names), layout.space, common, layout.visibility)
+
+
+def to_common(clip: SkeletonClip, view: View | None = None) -> KeypointSequence:
+    """``clip`` as a common-body KeypointSequence (2D image plane, seen flags).
+
+    3D sources are projected by a pinhole camera at the sensor (or at ``view``, a virtual
+    viewpoint); 2D sources keep their image coordinates (fractions of the frame are scaled by
+    its aspect, 4:3 when unknown); joints below :data:`VISIBLE` are masked.
+    """
+    source = identify_layout(clip.joint_names)
+    idx = source.index()
+    t = len(clip)
+    out = np.zeros((t, len(COMMON_JOINTS), 3), np.float32)
+    have = idx >= 0
+    picked = clip.joints[:, idx[have]]
+    if source.space == "camera3d":
+        xy, seen = project(picked[..., :3], view)
+    else:
+        xy = picked[..., :2].astype(np.float32).copy()
+        seen = np.ones(xy.shape[:2], bool)
+        if source.visibility is not None and clip.joints.shape[2] > source.visibility:
+            seen = picked[..., source.visibility] >= VISIBLE
+        if xy.size and np.abs(xy).max() <= 1.5 and xy.min() >= -0.5:
+            w, h = clip.frame_size
+            xy[..., 0] *= (w / h) if w > 0 and h > 0 else 4.0 / 3.0
+    seen &= clip.present[:, None]
+    out[:, have, :2] = np.where(seen[..., None], xy, 0.0)
+    out[:, have, 2] = seen
+    present = out[..., 2].any(axis=1)
+    fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0
+    meta = dict(clip.meta)
+    meta.update(subject=clip.subject, source_layout=source.name)
+    return KeypointSequence(pose=out, pose_present=present, fps=fps, source=clip.source, layout="common_body",
+                            label=clip.label, meta=meta)
+
+
+def sequence_to_common(seq: KeypointSequence) -> KeypointSequence:
+    """A posehar sequence of another layout (MediaPipe from video, Kinect from G3D XML) in the common body."""
+    if seq.layout == "common_body":
+        return seq
+    name = _SEQUENCE_SOURCES.get(seq.layout)
+    if name is None:
+        raise KeypointFormatError(f"keypoints of layout {seq.layout!r} have no mapping to the common body")
+    joints = seq.pose
+    if seq.layout == "mediapipe_pose":
+        # x, y are fractions of the frame; the flag channel of the table is MediaPipe's visibility.
+        joints = seq.pose.copy()
+        joints[..., 0] = np.clip(joints[..., 0], 0.0, 1.0)
+        joints[..., 1] = np.clip(joints[..., 1], 0.0, 1.0)
+    source = _BY_NAME[name]
+    clip = SkeletonClip(joints=joints, joint_names=source.joint_names, fps=seq.fps, label=seq.label,
+                        source=seq.source, frame_size=seq.frame_size, present=seq.pose_present, meta=seq.meta)
+    out = to_common(clip)
+    out.frame_indices = seq.frame_indices
+    out.frame_size = seq.frame_size
+    return out

@@ -1,0 +1,174 @@
+"""The shared skeleton format: one self-describing ``.npz`` per data set.
+
+Arrays (read with ``allow_pickle=False``): ``joints`` (total_frames, J, C), ``offsets`` (N+1),
+``joint_names`` (J,), ``fps`` (0-d, NaN when unknown), ``labels`` and ``subjects`` (N,), and
+optionally ``split`` / ``split1..3`` (per-sequence "train"/"test"), ``views``, ``frame_hw``.
+The layout is identified from ``joint_names`` (:func:`posehar.body.identify_layout`), never
+from the file name; a two-person file (joint names prefixed ``p1_`` / ``p2_``, as SBU) gives
+each sequence's first person unless ``person=2``. Subjects are the groups; the standard
+protocol comes from the arrays present (:func:`SkeletonFile.protocol`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..body import identify_layout, to_common
+from ..errors import NPZ_READ_ERRORS, DatasetLayoutError, KeypointFormatError
+from ..geometry import View
+from ..sequence import KeypointSequence
+from ..skeleton import SkeletonClip
+from .base import ActionDataset, Sample, preview
+
+MAX_FRAMES = 20_000_000  # joints rows a file may declare (about 1.6 GB of 20 float32 x 3D joints)
+REQUIRED = ("joints", "offsets", "joint_names", "labels", "subjects")
+
+
+def is_skeleton_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an .npz holding the shared skeleton format's arrays (cheap: reads the zip index)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = {n[:-4] for n in z.namelist() if n.endswith(".npy")}
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+    return set(REQUIRED) <= names
+
+
+class SkeletonFile(ActionDataset):
+    """One shared-format skeleton set, as an :class:`ActionDataset` of its sequences.
+
+    ``SkeletonFile("../shared/data/skeletons/g3d.npz")``; ``samples[i]`` is sequence i (kind
+    ``skeleton_npz``, group = its subject); :meth:`clip` gives its joints in the source layout,
+    :meth:`sequence` in the common body layout.
+    """
+
+    name = "skeletons"
+
+    def __init__(self, path: str | os.PathLike, person: int = 1) -> None:
+        self.path = Path(path)
+        arrays = _read(self.path)
+        self.joint_names = tuple(str(n) for n in arrays["joint_names"])
+        self.person = person
+        self._columns, names = _person_columns(self.joint_names, person, self.path)
+        self.layout = identify_layout(names)
+        self._person_names = names
+        self.joints = arrays["joints"]
+        self.offsets = arrays["offsets"].astype(np.int64)
+        self.labels = arrays["labels"].astype(str)
+        self.subjects = arrays["subjects"].astype(str)
+        fps = float(arrays["fps"]) if "fps" in arrays else math.nan
+        self.fps = fps
+        self.extra = {k: v for k, v in arrays.items() if k not in (*REQUIRED, "fps")}
+        _check(self)
+        samples = [Sample(self.path, str(lab), str(sub), "skeleton_npz", i)
+                   for i, (lab, sub) in enumerate(zip(self.labels, self.subjects))]
+        super().__init__(sorted(set(self.labels)), samples)
+
+    def clip(self, i: int) -> SkeletonClip:
+        """Sequence ``i``'s joints in the source's own layout."""
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        joints = self.joints[a:b][:, self._columns].astype(np.float32)
+        size = (0, 0)
+        if "frame_hw" in self.extra:
+            h, w = (int(v) for v in self.extra["frame_hw"][i])
+            size = (w, h)
+        meta = {k: str(v[i]) for k, v in self.extra.items() if v.ndim == 1 and len(v) == len(self.labels)}
+        try:
+            return SkeletonClip(joints=joints, joint_names=self._person_names, fps=self.fps,
+                                label=str(self.labels[i]), subject=str(self.subjects[i]),
+                                source=f"{self.path}#{i}", frame_size=size, meta=meta)
+        except KeypointFormatError as exc:
+            raise DatasetLayoutError(str(exc)) from None
+
+    def sequence(self, i: int, view: View | None = None) -> KeypointSequence:
+        """Sequence ``i`` in the common body layout (3D sets seen from ``view``, default the sensor)."""
+        return to_common(self.clip(i), view)
+
+    @property
+    def is_3d(self) -> bool:
+        return self.layout.space == "camera3d"
+
+    def protocol(self, split: int = 1) -> tuple[str, np.ndarray, np.ndarray] | None:
+        """(description, train indices, test indices) of the set's own split, None when it has none.
+
+        ``split`` (train/test per sequence) or ``split1..3`` (choose with ``split``); ``views``:
+        cross-view, views 1 and 2 train, view 3 tests. Sets with neither are cross-subject
+        (see :func:`cross_subject_folds`).
+        """
+        key = "split" if "split" in self.extra else (f"split{split}" if f"split{split}" in self.extra else None)
+        if key is not None:
+            s = self.extra[key].astype(str)
+            return f"official split ({key})", np.flatnonzero(s == "train"), np.flatnonzero(s == "test")
+        if "views" in self.extra:
+            v = np.char.lstrip(np.char.lower(self.extra["views"].astype(str)), "v0")
+            train = np.flatnonzero(np.isin(v, ["1", "2"]))
+            test = np.flatnonzero(v == "3")
+            if len(train) and len(test):
+                return "cross-view: views 1, 2 train, view 3 test", train, test
+        return None
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise DatasetLayoutError(f"skeleton file {path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [k for k in REQUIRED if k not in data.files]
+            if missing:
+                raise DatasetLayoutError(
+                    f"{path} is not a skeleton set file: it lacks {', '.join(missing)} (has {preview(sorted(data.files))})")
+            return {k: data[k] for k in data.files}
+    except DatasetLayoutError:
+        raise
+    except NPZ_READ_ERRORS as exc:
+        raise DatasetLayoutError(f"{path} is not a readable skeleton .npz file ({exc})") from None
+
+
+def _person_columns(names: tuple[str, ...], person: int, path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Joint columns and names of one person (two-person files prefix names with p1_ / p2_)."""
+    prefixed = [n.split("_", 1) for n in names]
+    if all(len(p) == 2 and p[0] in ("p1", "p2") for p in prefixed):
+        if person not in (1, 2):
+            raise DatasetLayoutError(f"{path} holds two people; person must be 1 or 2, got {person}")
+        cols = [i for i, p in enumerate(prefixed) if p[0] == f"p{person}"]
+        return np.array(cols), tuple(prefixed[i][1] for i in cols)
+    if person != 1:
+        raise DatasetLayoutError(f"{path} holds one person per sequence; person {person} does not exist")
+    return np.arange(len(names)), names
+
+
+def _check(f: SkeletonFile) -> None:
+    p, j, o = f.path, f.joints, f.offsets
+    n = len(f.labels)
+    if j.ndim != 3 or j.shape[1] != len(f.joint_names) or j.shape[2] not in (2, 3, 4):
+        raise DatasetLayoutError(f"{p}: joints must be (frames, {len(f.joint_names)}, 2-4), got {j.shape}")
+    if j.shape[0] > MAX_FRAMES:
+        raise DatasetLayoutError(f"{p}: {j.shape[0]} frames is more than the {MAX_FRAMES} a skeleton file may hold")
+    if j.dtype.kind != "f":
+        raise DatasetLayoutError(f"{p}: joints must be floating point, got {j.dtype}")
+    if f.subjects.shape != (n,) or o.shape != (n + 1,):
+        raise DatasetLayoutError(f"{p}: {n} labels need {n} subjects and {n + 1} offsets, got "
+                                 f"{f.subjects.shape[0]} and {o.shape[0]}")
+    if n == 0 or o[0] != 0 or o[-1] != j.shape[0] or np.any(np.diff(o) < 1):
+        raise DatasetLayoutError(f"{p}: offsets must rise from 0 to {j.shape[0]} with every sequence at least one frame")
+    if not np.isfinite(j).all():
+        raise DatasetLayoutError(f"{p}: joints contain NaN or infinite values")
+
+
+def cross_subject_folds(groups, folds: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped folds over subjects, subjects shuffled by ``seed`` (every subject tests in exactly one fold)."""
+    groups = np.asarray(groups)
+    k = min(folds, len(np.unique(groups)))
+    if k < 2:
+        raise DatasetLayoutError(f"cross-subject folds need at least 2 subjects, got {len(np.unique(groups))}")
+    rng = np.random.default_rng(seed)
+    people = rng.permutation(np.unique(groups))
+    rank = {g: i for i, g in enumerate(people)}
+    fold_of = np.array([rank[g] % k for g in groups])
+    idx = np.arange(len(groups))
+    return [(idx[fold_of != f], idx[fold_of == f]) for f in range(k)]
