@@ -11,6 +11,13 @@ Layout of a bundle ``MODEL/``::
 Loading never executes code: JSON, safetensors and ``np.load(allow_pickle=False)`` only.
 A bundle holding any pickle-like file (.pkl, .pt, .pth, .joblib, ...) is refused outright,
 and a weight file whose sha256 differs from config.json (truncated or edited) is refused.
+Every value read is checked (finite weights, shapes that fit the encoder, thresholds in range,
+frame rate, window and sizes within bounds) before anything is allocated from it.
+
+The bundle digest (:func:`bundle_digest`, shown by ``posehar info`` and in the model card) is
+one sha256 over config.json and both weight files. It proves that a bundle is byte for byte the
+one whose digest you hold, if you got that digest from a source you trust; a digest read from
+the bundle's own model card proves nothing, since whoever edits a bundle can rewrite its card.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from .augment import AugmentConfig
 from .encoder import GRUEncoder
 from .errors import NPZ_READ_ERRORS, ModelBundleError
 from .features import FeatureConfig
+from .modelcard import render_model_card
+from .outputs import json_safe
 
 BUNDLE_FORMAT = "posehar-model"
 BUNDLE_VERSION = 1
@@ -40,6 +49,11 @@ CLASSIFIER = "classifier.npz"
 # encoder kept from its best validation epoch (early stopping).
 OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
+# Bounds on what a config may ask for, so an edited config cannot make posehar allocate
+# gigabytes: (low, high) inclusive.
+_BOUNDS = {"fps": (0.1, 1000.0), "window": (1, 10_000), "hidden_size": (1, 4096), "num_layers": (1, 8),
+           "input_dim": (1, 100_000)}
+_DIGEST_FILES = (CONFIG, ENCODER, CLASSIFIER)
 
 
 def _sha256(path: Path) -> str:
@@ -48,6 +62,86 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def bundle_digest(path: str | os.PathLike) -> str:
+    """One sha256 over the whole bundle: config.json and both weight files (not the model card)."""
+    h = hashlib.sha256(b"posehar-bundle-digest-v1\n")
+    for name in _DIGEST_FILES:
+        f = Path(path) / name
+        if not f.is_file():
+            raise ModelBundleError(f"{path} is missing {name}; copy the whole bundle folder")
+        h.update(f"{name} {_sha256(f)}\n".encode())
+    return h.hexdigest()
+
+
+def check_digest(path: str | os.PathLike, expected: str) -> str:
+    """Raise ModelBundleError unless the bundle's digest is ``expected``; return the digest."""
+    digest = bundle_digest(path)
+    if digest != expected.strip().lower().removeprefix("sha256:"):
+        raise ModelBundleError(f"{path}: bundle digest {digest} is not the expected {expected}; "
+                               "the model is not the one you expect (edited, replaced or another version)")
+    return digest
+
+
+def _number(section: str, key: str, value, low=None, high=None, integer: bool = False, lowest_open: bool = False):
+    """A config value checked to be a (whole) finite number in [low, high]; raises ModelBundleError."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and np.isfinite(value)
+    if ok and integer:
+        ok = float(value).is_integer()
+    if ok and low is not None:
+        ok = value > low if lowest_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        kind = "a whole number" if integer else "a finite number"
+        span = f" in {'(' if lowest_open else '['}{low}, {high}]" if low is not None else ""
+        raise ModelBundleError(f"{CONFIG}: {section}.{key} must be {kind}{span}, got {value!r:.40}; "
+                               "the config was edited or is damaged")
+    return int(value) if integer else float(value)
+
+
+def check_config_values(config: dict[str, Any]) -> None:
+    """Check every number the loader uses from a config (raises ModelBundleError)."""
+    enc, params, th = config["encoder"], config["params"], config["thresholds"]
+    for section, value in (("encoder", enc), ("params", params), ("thresholds", th), ("feature_config", config["feature_config"])):
+        if not isinstance(value, dict):
+            raise ModelBundleError(f"{CONFIG}: {section!r} must be an object, got {value!r:.40}")
+    for key in ("input_dim", "hidden_size", "num_layers"):
+        _number("encoder", key, enc.get(key), *_BOUNDS[key], integer=True)
+    _number("encoder", "num_classes", enc.get("num_classes"), len(config["classes"]), len(config["classes"]), integer=True)
+    _number("encoder", "dropout", enc.get("dropout", 0.0), 0.0, 1.0)
+    if not isinstance(enc.get("bidirectional", False), bool):
+        raise ModelBundleError(f"{CONFIG}: encoder.bidirectional must be true or false")
+    _number("params", "fps", params.get("fps", 30.0), *_BOUNDS["fps"])
+    _number("params", "window", params.get("window", 30), *_BOUNDS["window"], integer=True)
+    for key in ("hidden_size", "num_layers"):
+        if key in params and params[key] != enc[key]:
+            raise ModelBundleError(f"{CONFIG}: params.{key} ({params[key]!r:.20}) differs from encoder.{key} ({enc[key]})")
+    _number("thresholds", "confidence", th.get("confidence"), 0.0, 1.0)
+    _number("thresholds", "novelty", th.get("novelty"), 0.0, None, lowest_open=True)
+    _number("thresholds", "input", th.get("input"), 0.0, None, lowest_open=True)
+
+
+def _check_arrays(path: Path, clf, state: dict) -> None:
+    """Weights finite and of shapes that fit the encoder and the classes (raises ModelBundleError)."""
+    bad = sorted(k for k, v in state.items() if not v.is_floating_point() or not bool(v.isfinite().all()))
+    if bad:
+        raise ModelBundleError(f"{path / ENCODER}: {', '.join(bad)} hold NaN, infinite or non-float values")
+    k, dim = len(clf.classes_), clf.encoder_.vector_dim
+    arrays = {"coef": clf.logreg_.coef_, "intercept": clf.logreg_.intercept_, "scaler_mean": clf.scaler_.mean_,
+              "scaler_scale": clf.scaler_.scale_, "centroids": clf.centroids_}
+    rows = k if k > 2 else clf.logreg_.coef_.shape[0] if clf.logreg_.coef_.ndim == 2 else -1
+    shapes = {"coef": (rows, dim), "intercept": (rows,), "scaler_mean": (dim,), "scaler_scale": (dim,),
+              "centroids": (k, dim)}
+    for name, arr in arrays.items():
+        if arr.dtype.kind not in "fiu" or arr.shape != shapes[name] or (k <= 2 and rows not in (1, k)):
+            raise ModelBundleError(f"{path / CLASSIFIER}: {name} has shape {arr.shape} ({arr.dtype}), expected "
+                                   f"{shapes[name]} for {k} classes and a {dim}-dimensional temporal vector")
+        if not np.isfinite(arr).all():
+            raise ModelBundleError(f"{path / CLASSIFIER}: {name} holds NaN or infinite values")
+    if (clf.scaler_.scale_ <= 0).any():
+        raise ModelBundleError(f"{path / CLASSIFIER}: scaler_scale must be > 0")
 
 
 def _versions() -> dict[str, str]:
@@ -62,17 +156,44 @@ def _versions() -> dict[str, str]:
 
 
 def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None) -> Path:
-    """Write a fitted PoseActionClassifier as a bundle folder (atomically: temp folder, then rename)."""
-    from safetensors.torch import save_file
+    """Write a fitted PoseActionClassifier as a bundle folder (atomically: temp folder, then rename).
+
+    ``path`` may be new or an existing posehar bundle (replaced whole); anything else there (a
+    file, a folder of other files) is refused with OutputPathError, and nothing is left behind
+    when writing fails. The model card (README.md) records the bundle digest.
+    """
+    from .outputs import Output, check_output
 
     if not hasattr(clf, "encoder_"):
         raise ModelBundleError("the classifier is not fitted; call fit() before saving it")
-    path = Path(path)
+    path = Path(os.path.abspath(path))
+    check_output(Output(path, "model bundle", bundle=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    try:
+        _write_bundle(clf, tmp, path.name, training, model_card)
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
+            try:
+                os.replace(tmp, path)
+            except BaseException:
+                os.replace(old, path)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, model_card: str | None) -> None:
+    from safetensors.torch import save_file
+
     state = {k: v.detach().contiguous() for k, v in clf.encoder_.state_dict().items()}
     save_file(state, str(tmp / ENCODER))
     with open(tmp / CLASSIFIER, "wb") as fh:
@@ -96,22 +217,30 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
                        "input": clf.input_threshold_},
         "history": clf.history_,
         "training": training or {},
-        "files": {name: _sha256(tmp / name) for name in (ENCODER, CLASSIFIER)},
+        "files": {f: _sha256(tmp / f) for f in (ENCODER, CLASSIFIER)},
     }
-    (tmp / CONFIG).write_text(json.dumps(config, indent=2, default=float))
+    try:
+        check_config_values(json.loads(json.dumps(config, default=float)))
+        config = json_safe(json.loads(json.dumps(config, default=float)))  # NaN in a record -> null
+        text = json.dumps(config, indent=2, allow_nan=False)
+    except (ValueError, ModelBundleError) as exc:
+        raise ModelBundleError(f"not saving {name}: the fitted model has a value that is not a finite number ({exc}); "
+                               "usually a class without enough people outside the validation split") from None
+    (tmp / CONFIG).write_text(text)
+    digest = bundle_digest(tmp)
     if model_card is None:
-        from .modelcard import render_model_card
-
-        model_card = render_model_card(path.name, json.loads((tmp / CONFIG).read_text()))
+        shown = {**config, "params": {**OLDER_BUNDLE_PARAMS, **config["params"]}}
+        model_card = render_model_card(name, json.loads(json.dumps(shown, default=float)), digest=digest)
     (tmp / "README.md").write_text(model_card)
-    if path.exists():
-        old = path.with_name(f".{path.name}.old-{os.getpid()}")
-        os.replace(path, old)
-        os.replace(tmp, path)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
-    return path
+    mode = 0o666 & ~_umask()
+    for f in tmp.iterdir():  # safetensors writes 0600; every file of a bundle gets the same mode
+        os.chmod(f, mode)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _pid_alive(pid: int) -> bool:
@@ -187,11 +316,17 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     classes = config["classes"]
     if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
         raise ModelBundleError(f"{cfg_path}: 'classes' must be a list of 2 or more class names, got {classes!r:.80}")
+    try:
+        check_config_values(config)
+    except ModelBundleError as exc:
+        raise ModelBundleError(f"{path}/{exc}") from None
     return config
 
 
-def load_model(path: str | os.PathLike):
-    """Load a bundle folder as a fitted PoseActionClassifier, executing no code from the files."""
+def load_model(path: str | os.PathLike, expect_digest: str | None = None):
+    """Load a bundle folder as a fitted PoseActionClassifier, executing no code from the files.
+
+    With ``expect_digest``, the bundle must have that :func:`bundle_digest` (else ModelBundleError)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
     from sklearn.preprocessing import StandardScaler
@@ -200,6 +335,8 @@ def load_model(path: str | os.PathLike):
 
     path = Path(path)
     config = read_config(path)
+    if expect_digest is not None:
+        check_digest(path, expect_digest)
     try:
         params = {**OLDER_BUNDLE_PARAMS, **config["params"]}
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
@@ -208,7 +345,8 @@ def load_model(path: str | os.PathLike):
         older_features = {k: v for k, v in OLDER_BUNDLE_PARAMS.items() if k in FeatureConfig.__dataclass_fields__}
         clf.feature_config_ = FeatureConfig(**{**older_features, **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])
-        clf.encoder_.load_state_dict(load_file(str(path / ENCODER)))
+        state = load_file(str(path / ENCODER))
+        clf.encoder_.load_state_dict(state)
         clf.encoder_.eval()
         with np.load(path / CLASSIFIER, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
@@ -234,4 +372,5 @@ def load_model(path: str | os.PathLike):
     if not shapes_fit:
         raise ModelBundleError(f"{path}: config.json lists {k} classes but the weights were trained on "
                                f"{clf.centroids_.shape[0]}; the config was edited")
+    _check_arrays(path, clf, state)
     return clf

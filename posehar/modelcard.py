@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .bundle import OLDER_BUNDLE_PARAMS
-
 
 def _cv_section(cv: dict[str, Any]) -> list[str]:
     rep = cv["report"]
@@ -19,8 +17,9 @@ def _cv_section(cv: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_model_card(name: str, config: dict[str, Any]) -> str:
-    """Markdown model card for the bundle whose config.json is ``config``."""
+def render_model_card(name: str, config: dict[str, Any], digest: str | None = None) -> str:
+    """Markdown model card for the bundle whose config.json is ``config`` (its params completed with
+    the defaults of older bundles, see posehar.bundle.OLDER_BUNDLE_PARAMS) and whose digest is ``digest``."""
     t = config.get("training", {})
     p = config["params"]
     fc = config["feature_config"]
@@ -29,7 +28,9 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
              f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`"
              f"{'; hand shape read as finger joint angles and fingertip distances' if fc.get('fingers') else ''}.",
              f"Window: {p['window']} frames at {p['fps']:g} fps; longer inputs are read in half-overlapping windows.",
-             f"Made {config['created']} with " + ", ".join(f"{k} {v}" for k, v in config["versions"].items()) + ".", "",
+             f"Made {config['created']} with " + ", ".join(f"{k} {v}" for k, v in config["versions"].items()) + ".",
+             *([f"Bundle digest (`posehar info {name}`): `{digest}`. Compare it with one from a source you trust; "
+                "this card is inside the bundle and proves nothing by itself."] if digest else []), "",
              "## Data", ""]
     if t.get("dataset"):
         lines.append(f"Dataset `{t['dataset']}` at `{t['root']}`, split {t['split']}: {t['protocol']}.")
@@ -53,7 +54,7 @@ def render_model_card(name: str, config: dict[str, Any]) -> str:
                   f"adapted to {per['clips']} labelled clips of theirs ({counts}; strength {per['strength']:g}). "
                   "It is meant for that person; the figures above are those of the model before, on other people."]
     held_out = f"a person-grouped validation split ({p['validation_fraction']:.0%} of the people)"
-    stopped_early = p.get("early_stopping", OLDER_BUNDLE_PARAMS["early_stopping"])
+    stopped_early = p.get("early_stopping", True)
     encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
                else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "

@@ -66,7 +66,10 @@ class ActionPrediction:
         return d
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        """The result as JSON; a value that is not a finite number is written as null (valid JSON)."""
+        from .outputs import json_safe
+
+        return json.dumps(json_safe(self.to_dict()), indent=indent, allow_nan=False)
 
     def timeline_csv(self) -> str:
         rows = ["start_s,end_s,start_frame,end_frame,label,confidence"]
@@ -205,7 +208,9 @@ def save_timeline(result: ActionPrediction, out: str | os.PathLike) -> Path:
     if out.suffix == ".csv":
         out.write_text(result.timeline_csv())
     elif out.suffix == ".json":
-        out.write_text(json.dumps([asdict(s) for s in result.timeline], indent=2))
+        from .outputs import json_safe
+
+        out.write_text(json.dumps(json_safe([asdict(s) for s in result.timeline]), indent=2, allow_nan=False))
     elif out.suffix == ".png":
         from .plots import plot_timeline
 

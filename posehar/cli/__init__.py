@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "extract": "extract",
     "export-pyskl": "export_pyskl",
     "import-pyskl": "import_pyskl",
+    "info": "info",
 }
 
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except (PoseharError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as exc:
+    except (PoseharError, OSError) as exc:  # OSError: a full disk, a lost mount, permissions, ...
         if os.environ.get("POSEHAR_DEBUG"):
             raise
         print(f"posehar: error: {exc}", file=sys.stderr)

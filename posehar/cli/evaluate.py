@@ -36,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from .pose import settings_from
     from .train import dataset_args
 
+    from ..outputs import Output, check_outputs
+
     path = resolve_model(args.model)
+    png = args.confusion or f"confusion_{Path(path).name}.png"
+    check_outputs([Output(png, "--confusion", (".png", ".pdf", ".svg"))], inputs=[path, args.data, args.store])
+    dataset_args(args)
     clf = get_model(path)
     if dataset_args(args):
         from ..datasets.protocols import protocol_split
@@ -69,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
         out["seen_people"] = rep.__dict__
         lines.append(f"people seen in training ({len(set(np.asarray(groups)[seen]))}; NOT a cross-person figure): "
                      f"{rep.text()}")
-    png = args.confusion or f"confusion_{Path(path).name}.png"
     plot_confusion(np.asarray(report.confusion), report.classes, png, title=f"{Path(path).name} on {Path(str(args.data)).name}")
     out["confusion_png"] = png
     print(json.dumps(out, indent=2) if args.json else "\n".join(lines + [f"confusion matrix: {png}"]))

@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..interop.pyskl import export_pyskl
+    from ..outputs import Output, check_outputs
 
+    check_outputs([Output(args.out, "OUT", (".pkl", ".pickle"))], inputs=[args.store])
     data = export_pyskl(args.store, args.out, hands=args.hands)
     print(f"wrote {len(data['annotations'])} annotations of {len(data['classes'])} classes to {args.out}")
     return 0

@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from ..datasets.protocols import all_samples
     from ..extract import extract_dataset
 
+    from ..outputs import Output, check_outputs
+
+    check_outputs([Output(args.out, "--out", folder=True)], inputs=[args.root])
     options = dict(args.options)
     try:
         samples = all_samples(args.dataset, args.root, args.split or 1, **options)

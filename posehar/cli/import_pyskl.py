@@ -33,6 +33,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from ..interop.pyskl import import_pyskl
+    from ..outputs import Output, check_outputs
+
+    check_outputs([Output(args.store, "STORE", folder=True)], inputs=[args.pickle])
 
     keys = import_pyskl(args.pickle, args.store)
     print(f"imported {len(keys)} sequences into {args.store}")

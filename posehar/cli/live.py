@@ -20,14 +20,19 @@ def register(sub) -> None:
     p.add_argument("--jsonl", metavar="OUT", help="also append the JSON lines to this file")
     p.add_argument("--overlay", metavar="OUT.mp4", help="write processed frames with skeleton and label")
     p.add_argument("--show", action="store_true", help="show a window (only if a display exists)")
-    p.add_argument("--smoothing", type=int, default=3, help="average the last N windows (default 3)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after N source frames")
+    from .pose import positive_int
+
+    p.add_argument("--smoothing", type=positive_int, default=3, help="average the last N windows (default 3)")
+    p.add_argument("--max-frames", type=positive_int, default=None, help="stop after N source frames")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..live import _display_available, event_dict, run_live
+    from ..outputs import Output, check_outputs
 
+    check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.jsonl, "--jsonl")],
+                  inputs=[args.source, args.model])
     if args.show and not _display_available():
         print("posehar: no display found; running headless", file=sys.stderr)
     with contextlib.ExitStack() as stack:

@@ -17,7 +17,9 @@ def register(sub) -> None:
     p.add_argument("model", help="shipped model name or bundle folder")
     p.add_argument("clips", help="class folders of the person's clips, or a batch keypoint .npz")
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
-    p.add_argument("--strength", type=float, default=1.0,
+    from .pose import positive_float
+
+    p.add_argument("--strength", type=positive_float, default=1.0,
                    help="pull towards the trained head (default 1; larger changes the model less)")
     from .pose import add_pose_options
 
@@ -52,9 +54,12 @@ def run(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from ..bundle import save_model
+    from ..models import resolve_model
+    from ..outputs import Output, check_outputs
     from ..personalize import personalize
     from .pose import settings_from
 
+    check_outputs([Output(args.out, "-o", bundle=True)], inputs=[resolve_model(args.model), args.clips])
     X, y = read_clips(args.clips, settings_from(args))
     adapted = personalize(args.model, X, y, strength=args.strength)
     save_model(adapted, args.out, training=adapted.training_)

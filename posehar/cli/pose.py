@@ -13,6 +13,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0 (refuses nan and inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
 def add_pose_options(p: argparse.ArgumentParser) -> None:
     """Options that set PoseSettings, shared by the commands that run the pose stage."""
     p.add_argument("--keypoints", choices=("holistic", "body"), default="holistic",
@@ -40,8 +51,10 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..outputs import Output, check_outputs
     from ..pose import extract_keypoints
 
+    check_outputs([Output(args.out, "-o", (".npz",))], inputs=[args.video])
     seq = extract_keypoints(args.video, settings_from(args), progress=True)
     seq.save(args.out)
     print(f"{args.out}: {len(seq)} frames, person in {seq.person_fraction:.0%}, "

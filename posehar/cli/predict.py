@@ -7,21 +7,27 @@ import sys
 import tempfile
 from pathlib import Path
 
+SHEET_SUFFIXES = (".png", ".jpg", ".jpeg")
+
 
 def register(sub) -> None:
     p = sub.add_parser("predict", help="recognise the action in a video",
                        description="Recognise the action in a video with a posehar model (default: the shipped one).")
     p.add_argument("video", help="video file (mp4, avi, ...) or a keypoint sequence .npz from 'posehar pose'")
     p.add_argument("--model", default=None, help="shipped model name or bundle folder (default: the shipped default)")
-    p.add_argument("--top-k", type=int, default=3, help="how many classes to list (default 3)")
-    p.add_argument("--stride", type=int, default=1, help="use every N-th frame (default 1)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    from .pose import positive_int
+
+    p.add_argument("--top-k", type=positive_int, default=3, help="how many classes to list (default 3)")
+    p.add_argument("--stride", type=positive_int, default=1, help="use every N-th frame (default 1)")
+    p.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames")
     p.add_argument("--overlay", metavar="OUT.mp4", help="also write a video with skeletons and the label")
     p.add_argument("--sheet", metavar="OUT.png", help="also write a contact sheet of a few frames")
     p.add_argument("--timeline", metavar="OUT", action="append", default=[],
                    help="write the timeline as .json, .csv or .png (repeatable)")
     p.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
                    help="keep only one model window of keypoints in memory (default: for videos over 5 minutes)")
+    p.add_argument("--expect-digest", metavar="SHA256",
+                   help="refuse the model unless its bundle digest (posehar info MODEL) is this")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -29,10 +35,19 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import PoseharError
+    from ..models import resolve_model
+    from ..outputs import Output, check_outputs
     from ..overlay import contact_sheet, write_overlay
     from ..predict import predict_action, save_timeline
     from ..sequence import KeypointSequence
 
+    check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES),
+                   *(Output(t, "--timeline", (".json", ".csv", ".png")) for t in args.timeline)],
+                  inputs=[args.video, resolve_model(args.model)])
+    if args.expect_digest:
+        from ..bundle import check_digest
+
+        check_digest(resolve_model(args.model), args.expect_digest)
     source = args.video
     if str(source).endswith(".npz"):
         if args.overlay or args.sheet:

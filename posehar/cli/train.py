@@ -17,11 +17,25 @@ def register(sub) -> None:
     p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person)")
     add_dataset_options(p)
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
-    p.add_argument("--cv", type=int, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
+    p.add_argument("--cv", type=cv_folds, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
     p.add_argument("--body-only", action="store_true", help="ignore hand keypoints")
-    p.add_argument("--epochs", type=int, default=None, help="maximum training epochs")
+    p.add_argument("--epochs", type=_positive_int, default=None, help="maximum training epochs")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    from .pose import positive_int
+
+    return positive_int(text)
+
+
+def cv_folds(text: str) -> int:
+    """argparse type of --cv: 0 (no cross-validation) or a number of folds >= 2."""
+    value = int(text)
+    if value != 0 and value < 2:
+        raise argparse.ArgumentTypeError(f"must be 0 (skip cross-validation) or >= 2 folds, got {value}")
+    return value
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -43,6 +57,12 @@ def dataset_args(args: argparse.Namespace) -> bool:
     if args.dataset is None:
         if args.data is None:
             raise PoseharError("give a keypoint folder DATA, or --dataset NAME --root ROOT --store STORE")
+        ignored = [opt for opt, used in (("--split", args.split != 1), ("--keypoints", args.keypoints != "holistic"),
+                                         ("--stride", args.stride != 1), ("--max-frames", args.max_frames is not None),
+                                         ("--model-complexity", args.model_complexity != 1)) if used]
+        if ignored:
+            raise PoseharError(f"{', '.join(ignored)} only apply with --dataset (a store extracted with those "
+                               f"settings); keypoint DATA ({args.data}) is read as it is")
         return False
     if args.data is not None or not (args.root and args.store):
         raise PoseharError("--dataset needs --root and --store, and no DATA folder")
@@ -50,8 +70,11 @@ def dataset_args(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..outputs import Output, check_outputs
     from .pose import settings_from
     from ..training import train_dataset, train_folder
+
+    check_outputs([Output(args.out, "-o", bundle=True)], inputs=[args.data, args.root, args.store])
 
     params = {"random_state": args.seed}
     if args.body_only:
