@@ -106,3 +106,34 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
         record["test"] = Report.from_predictions(yt, clf.predict(Xt), clf.classes_).__dict__
     save_model(clf, out, training=record)
     return clf, record
+
+
+def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, views: int | None = None,
+                        progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
+    """Train a common-body model on a shared-format skeleton ``.npz`` (grouped by its subjects) and save it.
+
+    3D recordings are also seen from ``views`` random viewpoints in training (default
+    :data:`posehar.skeleton_training.TRAIN_VIEWS`). With ``cv > 1`` a cross-subject CV runs first.
+    """
+    from .datasets.skeleton_file import SkeletonFile
+    from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, cross_subject_cv, skeleton_sequences
+
+    sf = SkeletonFile(data)
+    views = TRAIN_VIEWS if views is None else views
+    params = {**BODY_PARAMS, **params}
+    make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
+    record: dict = {
+        "data": str(Path(data)), "sequences": len(sf), "groups": sorted(set(f"{sf.path.stem}:{s}" for s in sf.subjects)),
+        "classes": sf.classes, "source_layout": sf.layout.name, "training_views": views if sf.is_3d else 0,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if cv and cv > 1:
+        record["cross_validation"] = cross_subject_cv(sf, make, folds=cv, views=views, seed=params.get("random_state", 0),
+                                                      progress=progress)
+    X, y, groups = skeleton_sequences(sf, views=views, seed=params.get("random_state", 0))
+    start = time.perf_counter()
+    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
+    record["fit_seconds"] = time.perf_counter() - start
+    record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
+    save_model(clf, out, training=record)
+    return clf, record

@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation import Report
     from ..models import get_model, resolve_model
     from ..plots import plot_confusion
+    from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
     from ..sequence import load_folder
+    from ..skeleton_training import skeleton_sequences
     from ..training import seen_unseen
 
     from .pose import settings_from
@@ -50,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         train, test = protocol_split(args.dataset, args.root, args.split)
         X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
         args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
+    elif is_skeleton_file(args.data):
+        X, y, groups = skeleton_sequences(SkeletonFile(args.data))
     else:
         X, y, groups = load_folder(args.data)
     y = np.asarray(y)
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     out: dict = {"model": str(path), "data": args.data}
     report = Report.from_predictions(y, pred, clf.classes_)
     out["all"] = report.__dict__
-    lines = []
+    lines = [f"accuracy: {report.accuracy:.4f} ({report.n} sequences of {Path(str(args.data)).name})"]
     cv = training.get("cross_validation")
     if cv:
         lines.append(f"cross-person accuracy recorded at training ({cv['protocol']}): "

@@ -14,7 +14,9 @@ def register(sub) -> None:
                                    "first (--cv), then fits the final model on everything. Or, with --dataset, "
                                    "train on the train part of a dataset's standard split from an extracted store "
                                    "and report its test part.")
-    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person)")
+    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person), or a skeleton set "
+                                           "file in the shared format (SET.npz: joints, offsets, joint_names, "
+                                           "labels, subjects), trained in the common body layout")
     add_dataset_options(p)
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
     p.add_argument("--cv", type=cv_folds, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
@@ -72,7 +74,8 @@ def dataset_args(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
     from .pose import settings_from
-    from ..training import train_dataset, train_folder
+    from ..datasets.skeleton_file import is_skeleton_file
+    from ..training import train_dataset, train_folder, train_skeleton_file
 
     check_outputs([Output(args.out, "-o", bundle=True)], inputs=[args.data, args.root, args.store])
 
@@ -88,6 +91,10 @@ def run(args: argparse.Namespace) -> int:
             t = record["test"]
             print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
                   f"on {t['n']} clips")
+    elif is_skeleton_file(args.data):
+        if args.body_only:
+            params.pop("hands")
+        clf, record = train_skeleton_file(args.data, args.out, cv=args.cv, **params)
     else:
         clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
     cv = record.get("cross_validation")
