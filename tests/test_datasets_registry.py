@@ -17,7 +17,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def test_registry_names():
-    assert set(DATASETS) == {"ucf101", "ucf11", "g3d", "hmdb51", "kth", "custom"}
+    assert set(DATASETS) == {"ucf101", "ucf11", "g3d", "hmdb51", "kth", "custom", "ntu_rgbd", "penn_action",
+                             "msrc12", "utd_mhad", "nw_ucla", "kinder_gator"}
     assert all(issubclass(cls, ActionDataset) and cls.name == key for key, cls in DATASETS.items())
 
 

@@ -11,7 +11,11 @@ serialised by .NET::
             <Position><X>0.1</X><Y>0.2</Y><Z>2.3</Z></Position>
             <JointType>HipCenter</JointType> ...
 
-The reader also accepts attribute forms (``<Joint name="HipCenter" x=".." y=".." z=".."/>``,
+The converted ``json_frames`` form (``<actor 1-10>/<Action>/<segment id>.json``, a JSON list of
+frames, each a list of 20 joints ``{"x": "..", "y": "..", "z": ".."}`` with the XML's numbers
+copied as strings, Kinect order) is read by :func:`read_g3d_json_frames`.
+
+The XML reader also accepts attribute forms (``<Joint name="HipCenter" x=".." y=".." z=".."/>``,
 ``<Position X=".." .../>``) and a bare ``<Skeleton>`` root. The first tracked skeleton with
 joints is used. Joints are placed by their ``JointType``/``name`` when every joint has one,
 else taken in document order (the Kinect order). DOCTYPE and ENTITY declarations are refused,
@@ -20,6 +24,7 @@ so no entity expansion can happen.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -33,7 +38,9 @@ import numpy as np
 from ..errors import DatasetLayoutError
 from ..layouts import KINECT_V1
 from ..sequence import KeypointSequence
+from ..skeleton import SkeletonClip
 from .base import IMAGE_EXTENSIONS, ActionDataset, Sample, existing_dir, preview, subdirs
+from .skeleton_io import KINECT_V1_JOINTS, floats, read_bytes
 
 ACTIONS = (
     "punch_right", "punch_left", "kick_right", "kick_left", "defend", "golf_swing",
@@ -173,6 +180,40 @@ def read_g3d_skeleton_folder(folder: str | os.PathLike) -> KeypointSequence:
     )
 
 
+def read_g3d_json_frames(path: str | os.PathLike) -> SkeletonClip:
+    """A ``json_frames`` segment (``<actor>/<Action>/<id>.json``) as a clip: joints (T, 20, 3) metres,
+    Kinect v1 names, 30 fps; label the action folder name (e.g. ``PunchRight``), subject
+    ``actorNN`` from the actor folder. The converter concatenates every tracked slot, so a frame
+    of 40 joints holds two people: the first 20 (the first tracked slot, as the XML reader
+    takes) are kept and meta ``people`` says how many there were. An empty segment (``[]``,
+    which the converter writes for some) is an error.
+    """
+    path = Path(path)
+    try:
+        frames = json.loads(read_bytes(path, "G3D json_frames"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DatasetLayoutError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(frames, list) or not frames:
+        raise DatasetLayoutError(f"{path}: expected a non-empty JSON list of frames, got "
+                                 f"{'an empty list' if frames == [] else type(frames).__name__}")
+    n = KINECT_V1.num_joints
+    pose = np.zeros((len(frames), n, 3), dtype=np.float32)
+    people = 1
+    for f, frame in enumerate(frames):
+        if not isinstance(frame, list) or not frame or len(frame) % n:
+            count = len(frame) if isinstance(frame, list) else type(frame).__name__
+            raise DatasetLayoutError(f"{path} frame {f}: expected 20 joints per person, got {count}")
+        people = max(people, len(frame) // n)
+        for j, joint in enumerate(frame[:n]):
+            if not isinstance(joint, dict) or not all(k in joint for k in "xyz"):
+                raise DatasetLayoutError(f"{path} frame {f} joint {j}: expected {{x, y, z}}, got {str(joint)[:40]}")
+            pose[f, j] = floats([str(joint[k]) for k in "xyz"], f"{path} frame {f} joint {j}")
+    actor = path.parent.parent.name
+    subject = f"actor{int(actor):02d}" if actor.isdigit() else ""
+    return SkeletonClip(joints=pose, joint_names=KINECT_V1_JOINTS, fps=G3D_FPS, label=path.parent.name,
+                        subject=subject, source=str(path), meta={"segment": path.stem, "people": people})
+
+
 def sequence_info(number: int) -> tuple[int, str, int]:
     """(actor, category, repetition) of G3D sequence ``number``: actors 1-9 recorded
     sequences 22-210, 21 each (7 categories x 3), actor 10 sequences 214-234."""
@@ -188,7 +229,7 @@ def sequence_info(number: int) -> tuple[int, str, int]:
 class G3D(ActionDataset):
     """G3D: 10 actors x 7 sequence categories x 3 repetitions, 20 gaming actions, Kinect v1.
 
-    Two layouts are recognised:
+    Three layouts are recognised:
 
     * Sequences as distributed: ``root/<Category>/KinectOutput<n>/`` (or
       ``root/KinectOutput<n>/``) with ``Colour/``, ``Depth/`` and ``Skeleton/``. A sequence
@@ -198,6 +239,9 @@ class G3D(ActionDataset):
       matched ignoring case, spaces and underscores), each sample a frame folder, a skeleton
       folder, or a folder with ``Colour/``/``Skeleton/``. The sample folder name must say the
       actor (``actor3``, ``subject03``, ``person3``) or its sequence (``KinectOutput64``).
+    * Converted ``json_frames``: ``root/<actor 1-10>/<Action>/<segment id>.json``, one sample
+      (kind ``g3d_json``, read with :func:`read_g3d_json_frames`) per file, labelled by its
+      action folder's own name; ``modality`` does not apply.
 
     ``modality``: "skeleton" (kind "kinect_skeleton", read with
     :func:`read_g3d_skeleton_folder`), "colour" (kind "frames") or "auto" (skeleton when
@@ -217,6 +261,10 @@ class G3D(ActionDataset):
         root = existing_dir(root, "G3D")
         folders = subdirs(root)
         by_name = {_squash(a): a for a in ACTIONS}
+        if folders and all(f.isdigit() for f in folders):
+            samples = _json_frames(root, folders, actors)
+            super().__init__(sorted({s.label for s in samples}), samples)
+            return
         if any(_squash(f) in by_name for f in folders):
             classes, found = ACTIONS, _precut(root, folders, by_name)
         else:
@@ -271,6 +319,20 @@ def _sequences(root: Path, folders: list[str]) -> Found:
         actor, category, _ = sequence_info(int(_SEQUENCE.match(path.name).group(1)))
         found.append((category, actor, path, _sources(path)))
     return found
+
+
+def _json_frames(root: Path, folders: list[str], actors: set[int]) -> list[Sample]:
+    """Samples of the ``json_frames`` layout ``root/<actor>/<Action>/<id>.json`` (kind ``g3d_json``)."""
+    samples = []
+    for folder in folders:
+        if int(folder) not in ACTORS:
+            raise DatasetLayoutError(f"G3D json_frames: actor folder {root / folder} is not one of 1-10")
+        for action in subdirs(root / folder):
+            files = sorted((root / folder / action).glob("*.json"), key=lambda p: (len(p.stem), p.stem))
+            if int(folder) in actors:
+                samples += [Sample(p, action, f"actor{int(folder):02d}", "g3d_json") for p in files
+                            if not p.name.startswith(".")]
+    return samples
 
 
 def _precut(root: Path, folders: list[str], by_name: dict[str, str]) -> Found:

@@ -15,6 +15,14 @@ PROTOCOLS: dict[str, str] = {
     "kth": "standard person split: train 11-18 + validation 1, 4, 19-21, 23-25; test 2, 3, 5-10, 22 (split ignored)",
     "g3d": "actors 1-5 train, actors 6-10 test (split ignored)",
     "custom": "no official split: grouped cross-validation by the groups file (split ignored)",
+    "ntu_rgbd": "split 1: cross-subject (the 20 training performers of Shahroudy et al. 2016); "
+                "split 2: cross-view (cameras 2, 3 train, camera 1 test)",
+    "penn_action": "the official split: each clip's own train flag, 1,258 train / 1,068 test (split ignored)",
+    "msrc12": "cross-subject, 5 folds: fold N (1-5) tests every 5th of the sorted people from the Nth",
+    "utd_mhad": "cross-subject: odd subjects 1, 3, 5, 7 train, even subjects 2, 4, 6, 8 test (split ignored)",
+    "nw_ucla": "cross-view: views 1 and 2 train, view 3 tests (split ignored)",
+    "kinder_gator": "cross-subject, 5 folds over the 20 participants (fold N = split N); "
+                    "protocol='adults_to_children' trains on adults and tests on children",
 }
 
 
@@ -34,6 +42,17 @@ def protocol_split(name: str, root: str | os.PathLike, split: int = 1,
         return ActionDataset(train.classes, [*train.samples, *val.samples]), get_dataset(key, root, subset="test", **options)
     if key == "g3d":
         return get_dataset(key, root, train=True, **options), get_dataset(key, root, train=False, **options)
+    if key == "ntu_rgbd":
+        if split not in (1, 2):
+            raise DatasetLayoutError(f"NTU RGB+D split must be 1 (cross-subject) or 2 (cross-view), got {split!r}")
+        protocol = "xsub" if split == 1 else "xview"
+        return (get_dataset(key, root, train=True, protocol=protocol, **options),
+                get_dataset(key, root, train=False, protocol=protocol, **options))
+    if key in ("penn_action", "utd_mhad", "nw_ucla"):
+        return get_dataset(key, root, train=True, **options), get_dataset(key, root, train=False, **options)
+    if key in ("msrc12", "kinder_gator"):
+        return (get_dataset(key, root, train=True, fold=split, **options),
+                get_dataset(key, root, train=False, fold=split, **options))
     if key == "custom":
         return get_dataset(key, root, **options), None
     raise DatasetLayoutError(f"unknown dataset {name!r}; known datasets: {', '.join(PROTOCOLS)}")
