@@ -129,3 +129,74 @@ def test_g3d_errors(tmp_path):
     (tmp_path / "stuff").rmdir()
     with pytest.raises(DatasetLayoutError, match=r"1 sample folder\(s\) do not name their actor .*wave/take1"):
         G3D(tmp_path)
+
+
+# --- real G3D files (../shared/data/skeletons/original_samples/g3d)
+
+@pytest.fixture(scope="module")
+def g3d_samples(shared):
+    return shared / "skeletons" / "original_samples" / "g3d"
+
+
+def test_real_skeleton_xml(g3d_samples):
+    """An original frame file: 6 .NET slots, slot 2 tracked; the others have zero positions."""
+    pose = parse_skeleton_xml((g3d_samples / "Skeleton 113.xml").read_bytes(), "Skeleton 113.xml")
+    assert pose.shape == (20, 3)
+    assert pose[0].tolist() == pytest.approx([-0.0172204543, -0.05478927, 2.8189964])  # HipCenter
+    assert pose[3, 1] > pose[2, 1] > pose[0, 1] and 2.5 < pose[:, 2].mean() < 3.1  # head up, ~2.8 m away
+
+
+def test_json_frames(g3d_samples):
+    from posehar.datasets import read_g3d_json_frames
+    from posehar.datasets.skeleton_io import KINECT_V1_JOINTS
+
+    clip = read_g3d_json_frames(g3d_samples / "json_frames" / "1" / "PunchRight" / "0.json")
+    assert clip.joints.shape == (50, 20, 3) and clip.joint_names == KINECT_V1_JOINTS and clip.fps == 30.0
+    assert clip.label == "PunchRight" and clip.subject == "actor01" and clip.meta["people"] == 1
+    assert clip.present.all() and clip.joints[0, 3, 2] == pytest.approx(2.8636687)  # Head z, from the string
+    wave = read_g3d_json_frames(g3d_samples / "json_frames" / "1" / "Wave" / "1416.json")
+    assert len(wave) == 9 and wave.joints[0, 0].tolist() == pytest.approx([-0.03888358, -0.06333044, 2.820645])
+    kick = read_g3d_json_frames(g3d_samples / "json_frames" / "1" / "KickLeft" / "3.json")
+    assert len(kick) == 40 and kick.label == "KickLeft"
+    feet = np.ptp(kick.joints, axis=0).sum(axis=1)
+    assert feet[KINECT_V1_JOINTS.index("FootLeft")] > feet[KINECT_V1_JOINTS.index("FootRight")]
+
+
+def test_json_frames_dataset(g3d_samples):
+    from posehar.datasets import read_skeleton_sample
+
+    ds = G3D(g3d_samples / "json_frames", train=True)
+    assert ds.classes == ["KickLeft", "PunchRight", "Wave"] and ds.groups == ["actor01"] * 3
+    assert {s.kind for s in ds.samples} == {"g3d_json"} and len(G3D(g3d_samples / "json_frames", train=False)) == 0
+    assert [len(read_skeleton_sample(s)) for s in ds.samples] == [40, 50, 9]
+
+
+def test_json_frames_bad_files(tmp_path, g3d_samples):
+    import json
+
+    from posehar.datasets import read_g3d_json_frames
+
+    frames = json.loads((g3d_samples / "json_frames" / "1" / "Wave" / "1416.json").read_text())
+    folder = tmp_path / "3" / "Wave"
+    folder.mkdir(parents=True)
+    path = folder / "7.json"
+    cases = [
+        ([], "expected a non-empty JSON list of frames, got an empty list"),
+        ([frames[0][:19]], "frame 0: expected 20 joints per person, got 19"),
+        ([frames[0][:19] + [{"x": "1", "y": "2"}]], r"frame 0 joint 19: expected \{x, y, z\}"),
+        ([[{**j, "x": "abc"} for j in frames[0]]], "frame 0 joint 0: 'abc' is not a number"),
+        ({"frames": frames}, "got dict"),
+    ]
+    for content, message in cases:
+        path.write_text(json.dumps(content))
+        with pytest.raises(DatasetLayoutError, match=message):
+            read_g3d_json_frames(path)
+    path.write_text(json.dumps([f + f for f in frames]))  # two tracked people: 40 entries
+    two = read_g3d_json_frames(path)
+    assert two.joints.shape == (9, 20, 3) and two.meta["people"] == 2 and two.subject == "actor03"
+    path.write_text("[[{")
+    with pytest.raises(DatasetLayoutError, match="not valid JSON"):
+        read_g3d_json_frames(path)
+    (tmp_path / "11").mkdir()
+    with pytest.raises(DatasetLayoutError, match="is not one of 1-10"):
+        G3D(tmp_path)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -90,7 +92,8 @@ def load_mat(path: str | os.PathLike, required: Iterable[str]) -> dict[str, np.n
     read_bytes(path, "MAT")
     try:
         data = loadmat(str(path), squeeze_me=False, struct_as_record=True)
-    except (MatReadError, ValueError, TypeError, OSError, EOFError, NotImplementedError, KeyError) as exc:
+    except (MatReadError, ValueError, TypeError, OSError, EOFError, NotImplementedError, KeyError, IndexError,
+            AttributeError, struct.error, zlib.error) as exc:
         raise DatasetLayoutError(f"{path} is not a readable MAT v5 file ({type(exc).__name__}: {exc})") from None
     found = sorted(k for k in data if not k.startswith("__"))
     missing = [k for k in required if k not in data]
