@@ -20,6 +20,12 @@ from .errors import NPZ_READ_ERRORS, KeypointFormatError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, get_layout
 
 FORMAT_VERSION = 1
+# Frame rates a sequence may declare (a 0.1 fps time-lapse to a 1000 fps camera): a tiny fps
+# makes resampling to the model's rate allocate without bound.
+MIN_FPS, MAX_FPS = 0.1, 1000.0
+# The most array data one keypoint .npz may declare (checked from the headers before reading):
+# an hour of holistic keypoints at 30 fps is about 110 MB.
+MAX_NPZ_BYTES = 1 << 30
 
 
 @dataclass
@@ -75,9 +81,18 @@ class KeypointSequence:
             raise KeypointFormatError(f"frame_indices must have shape ({t},), got {self.frame_indices.shape}")
         if not np.isfinite(self.pose).all():
             raise KeypointFormatError("pose contains NaN or infinite values")
+        for name in ("left_hand", "right_hand"):
+            arr = getattr(self, name)
+            if arr is not None and not np.isfinite(arr).all():
+                raise KeypointFormatError(f"{name} contains NaN or infinite values")
+        # Non-decreasing: resampling to a higher frame rate repeats frames.
+        if t and (self.frame_indices[0] < 0 or (np.diff(self.frame_indices) < 0).any()):
+            raise KeypointFormatError("frame_indices must be >= 0 and non-decreasing")
+        if len(self.frame_size) != 2:
+            raise KeypointFormatError(f"frame_size must be (width, height), got {self.frame_size!r:.40}")
         self.fps = float(self.fps)
-        if not np.isfinite(self.fps) or self.fps <= 0:
-            raise KeypointFormatError(f"fps must be positive, got {self.fps}")
+        if not np.isfinite(self.fps) or not MIN_FPS <= self.fps <= MAX_FPS:
+            raise KeypointFormatError(f"fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {self.fps}")
         self.frame_size = (int(self.frame_size[0]), int(self.frame_size[1]))
 
     def __len__(self) -> int:
@@ -161,9 +176,11 @@ class KeypointSequence:
                 fps=meta["fps"], frame_size=tuple(meta["frame_size"]), source=meta["source"],
                 layout=meta["layout"], label=meta["label"], meta=meta.get("meta") or {},
             )
-        except KeypointFormatError:
-            raise
-        except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        except KeypointFormatError as exc:
+            if str(Path(path)) in str(exc):
+                raise
+            raise KeypointFormatError(f"{path}: {exc}") from None
+        except (KeyError, TypeError, ValueError, IndexError, json.JSONDecodeError) as exc:
             raise KeypointFormatError(f"{path}: malformed posehar sequence file ({exc})") from None
 
 
@@ -183,10 +200,37 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if not p.is_file():
         raise KeypointFormatError(f"keypoint file not found: {p}")
     try:
+        _check_declared_sizes(p)
         with np.load(p, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            arrays = {k: data[k] for k in data.files}
+    except KeypointFormatError:
+        raise
     except NPZ_READ_ERRORS as exc:
         raise KeypointFormatError(f"{p} is not a readable keypoint .npz file ({exc})") from None
+    for key in ("pose", "left_hand", "right_hand", "frame_indices"):
+        if key in arrays and arrays[key].dtype.kind not in "fiub":
+            raise KeypointFormatError(f"{p}: {key!r} holds {arrays[key].dtype} values, not numbers")
+    return arrays
+
+
+def _check_declared_sizes(p: Path) -> None:
+    """Refuse an .npz whose members declare more than MAX_NPZ_BYTES, from their headers alone."""
+    import zipfile
+
+    total = 0
+    with zipfile.ZipFile(p) as zf:  # not a zip (a bare .npy, text, ...): BadZipFile
+        for info in zf.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                shape, _, dtype = np.lib.format._read_array_header(fh, version)
+            size = int(np.prod(shape, dtype=object)) * max(dtype.itemsize, 1)
+            total += size
+            if total > MAX_NPZ_BYTES:
+                raise KeypointFormatError(
+                    f"{p}: {info.filename[:-4]!r} declares shape {shape} ({size / 2**30:.1f} GiB); too large for a "
+                    f"keypoint file (at most {MAX_NPZ_BYTES / 2**30:g} GiB of arrays in all)")
 
 
 def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
@@ -216,21 +260,37 @@ def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
     meta: dict[str, Any] = {}
     if sidecar.is_file():
         try:
-            meta = json.loads(sidecar.read_text())
-        except json.JSONDecodeError as exc:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise KeypointFormatError(f"{sidecar}: invalid JSON ({exc})") from None
+        if not isinstance(meta, dict):
+            raise KeypointFormatError(f"{sidecar}: must be a JSON object, got {type(meta).__name__}")
+    if pose.shape[1] == 0:
+        raise KeypointFormatError(f"{p}: its sequences hold no frames (pose shape {pose.shape})")
+    try:
+        fps = float(meta.get("fps", 30.0))
+    except (TypeError, ValueError):
+        raise KeypointFormatError(f"{sidecar}: 'fps' must be a number, got {meta.get('fps')!r:.40}") from None
     group = str(meta.get("subject", p.stem))
     meta.setdefault("subject", group)
     sequences = []
     for i in range(pose.shape[0]):
-        sequences.append(KeypointSequence(
+        sequences.append(_in_file(p, lambda: KeypointSequence(
             pose=pose[i],
             left_hand=None if left is None else left[i],
             right_hand=None if right is None else right[i],
-            fps=float(meta.get("fps", 30.0)),
+            fps=fps,
             source=f"{p}#{i}", layout=layout, label=str(labels[i]), meta=meta,
-        ))
+        )))
     return sequences
+
+
+def _in_file(path: Path, make):
+    """``make()``, with a KeypointFormatError (or a bad value) reported as an error of ``path``."""
+    try:
+        return make()
+    except (KeypointFormatError, ValueError, TypeError) as exc:
+        raise KeypointFormatError(f"{path}: {exc}") from None
 
 
 def load_folder(folder: str | os.PathLike) -> tuple[list[KeypointSequence], list[str], list[str]]:
@@ -240,7 +300,8 @@ def load_folder(folder: str | os.PathLike) -> tuple[list[KeypointSequence], list
     """
     root = Path(folder)
     if not root.is_dir():
-        raise KeypointFormatError(f"keypoint folder not found: {root}")
+        what = "is a file, not a folder of keypoint .npz files" if root.exists() else "not found"
+        raise KeypointFormatError(f"keypoint folder {what}: {root}")
     files = sorted(root.glob("*.npz"))
     if not files:
         raise KeypointFormatError(f"{root} holds no .npz keypoint files")
