@@ -13,6 +13,7 @@ import numpy as np
 from .models import get_model, model_label
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
+from .stream import STREAM_MIN_SECONDS, stream_video
 from .video import check_video_path, probe_video
 
 UNKNOWN = "unknown"
@@ -95,15 +96,18 @@ def smooth(proba: np.ndarray, width: int = 3) -> np.ndarray:
 
 
 def _segments(window_labels: list[str], confidences: np.ndarray, bounds: list[tuple[int, int]], fps: float) -> list[Segment]:
+    # Segments are contiguous (each starts where the previous ends), so a window with the label of
+    # the last segment extends it even across the frames a stride skipped, and a window that ends
+    # inside what is already covered adds nothing (no zero-length segments).
     segments: list[Segment] = []
     for lab, conf, (a, b) in zip(window_labels, confidences, bounds):
-        if segments and segments[-1].label == lab and a <= segments[-1].end_frame:
+        if segments and segments[-1].label == lab:
             last = segments[-1]
-            n = max(last.end_frame - last.start_frame, 1)
-            last.confidence = float((last.confidence * n + conf * (b - last.end_frame)) / max(n + b - last.end_frame, 1))
+            n, added = max(last.end_frame - last.start_frame, 1), max(b - last.end_frame, 0)
+            last.confidence = float((last.confidence * n + conf * added) / (n + added))
             last.end_frame = max(last.end_frame, b)
             last.end_s = last.end_frame / fps
-        else:
+        elif not segments or b > segments[-1].end_frame:
             start = segments[-1].end_frame if segments else a
             segments.append(Segment(start / fps, b / fps, start, b, lab, float(conf)))
     return segments
@@ -119,7 +123,13 @@ def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothin
     spans, proba, novelty = clf.window_proba(seq)
     # Window rows are in the model's frame rate; map them back to source frames.
     ratio = seq.fps / clf.fps if abs(seq.fps - clf.fps) / clf.fps >= 0.05 else 1.0
-    bounds = [(int(round(a * ratio)), min(int(round(b * ratio)), len(seq))) for a, b in spans]
+    # At a source rate below the model's, a window can cover less than one source row: keep every
+    # window at least one row long and inside the sequence.
+    n = len(seq)
+    bounds = []
+    for a, b in spans:
+        start = min(int(np.floor(a * ratio)), n - 1)
+        bounds.append((start, min(max(int(np.ceil(b * ratio)), start + 1), n)))
     present = np.array([seq.pose_present[a:b].mean() if b > a else 0.0 for a, b in bounds])
     frames = [(int(seq.frame_indices[a]), int(seq.frame_indices[b - 1]) + 1) for a, b in bounds]
     return summarise_windows(clf, proba, novelty, present, frames, seq.fps * max(1, _stride(seq)),
@@ -184,21 +194,32 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
         hands = clf.feature_config_.hands
         settings = PoseSettings(keypoints="holistic" if hands else "body", stride=stride, max_frames=max_frames)
         if streaming is None:
-            from .stream import STREAM_MIN_SECONDS
-
             info = probe_video(video)
             kept = min(info.frame_count, max_frames * stride) if max_frames else info.frame_count
             streaming = kept / info.fps > STREAM_MIN_SECONDS
         if streaming:
-            from .stream import predict_stream
-
-            result = predict_stream(video, clf, settings, top_k=top_k, smoothing=smoothing,
-                                    keypoints_dir=keypoints_dir, progress=progress)
+            result = _predict_streamed(video, clf, settings, top_k=top_k, smoothing=smoothing,
+                                       keypoints_dir=keypoints_dir, progress=progress)
         else:
             seq = extract_keypoints(video, settings, progress=progress)
             result = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
     result.model = model_label(model)
     return result
+
+
+def _predict_streamed(video, clf, settings, top_k: int = 3, smoothing: int = 3,
+                      keypoints_dir: str | os.PathLike | None = None, progress: bool = False) -> ActionPrediction:
+    """``predict_action`` for a streamed video (see :mod:`posehar.stream`)."""
+    run = stream_video(video, clf, settings, keypoints_dir=keypoints_dir, progress=progress)
+    n = run.frames_read
+    common = {"frames_read": n, "person_fraction": run.present_frames / n, "fps": run.fps, "duration_s": n / run.fps,
+              "source": run.source, "model": "", "keypoints": run.keypoints}
+    if not run.present_frames:
+        return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
+    w = run.windows
+    return summarise_windows(
+        clf, np.stack([x.proba for x in w]), np.array([x.novelty for x in w]), np.array([x.present for x in w]),
+        [(x.start_frame, x.end_frame) for x in w], run.source_fps, top_k=top_k, smoothing=smoothing, **common)
 
 
 def save_timeline(result: ActionPrediction, out: str | os.PathLike) -> Path:

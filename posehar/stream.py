@@ -165,16 +165,28 @@ def stream_windows(rows: Iterable[tuple], streamer: StreamingClassifier,
         yield result
 
 
-def predict_stream(video: str | os.PathLike, clf, settings, top_k: int = 3, smoothing: int = 3,
-                   keypoints_dir: str | os.PathLike | None = None, progress: bool = False):
-    """Streaming counterpart of ``predict_action`` for one video file (an ActionPrediction).
+@dataclass
+class StreamedVideo:
+    """What streaming one video produced: its window results and the counts a prediction needs."""
+
+    windows: list[WindowResult]
+    frames_read: int
+    present_frames: int
+    fps: float  # of the frames kept (source fps / stride)
+    source_fps: float
+    source: str
+    keypoints: KeypointSequence | None
+
+
+def stream_video(video: str | os.PathLike, clf, settings, keypoints_dir: str | os.PathLike | None = None,
+                 progress: bool = False) -> StreamedVideo:
+    """Pose and classify one video file window by window (``predict_action`` summarises the result).
 
     ``clf`` is a fitted classifier and ``settings`` the PoseSettings. With ``keypoints_dir``
     the result's ``keypoints`` are memmaps in that folder (keep it until the overlay is drawn);
     without it ``keypoints`` is None.
     """
     from .pose import check_model_available, track_frames
-    from .predict import NO_PERSON, ActionPrediction, summarise_windows
     from .video import VideoReader
 
     check_model_available(settings.model_complexity)
@@ -201,13 +213,5 @@ def predict_stream(video: str | os.PathLike, clf, settings, top_k: int = 3, smoo
             yield row
 
     windows = list(stream_windows(rows(), streamer, sink))
-    n = streamer.buffer.count
     keypoints = sink.sequence(fps, (info.width, info.height), str(video)) if sink is not None else None
-    common = {"frames_read": n, "person_fraction": present_frames / n, "fps": fps, "duration_s": n / fps,
-              "source": str(Path(video)), "model": "", "keypoints": keypoints}
-    if not present_frames:
-        return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
-    return summarise_windows(
-        clf, np.stack([w.proba for w in windows]), np.array([w.novelty for w in windows]),
-        np.array([w.present for w in windows]), [(w.start_frame, w.end_frame) for w in windows],
-        info.fps, top_k=top_k, smoothing=smoothing, **common)
+    return StreamedVideo(windows, streamer.buffer.count, present_frames, fps, info.fps, str(Path(video)), keypoints)
