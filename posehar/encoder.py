@@ -36,10 +36,11 @@ class GRUEncoder(nn.Module):
         out, _ = self.gru(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         m = mask.unsqueeze(-1).to(out.dtype)
-        count = m.sum(1).clamp(min=1.0)
-        mean = (out * m).sum(1) / count
+        seen = m.sum(1)
+        mean = (out * m).sum(1) / seen.clamp(min=1.0)
         maxed = out.masked_fill(m == 0, -1e4).max(1).values
-        maxed = torch.where(count > 0.5, maxed, torch.zeros_like(maxed))
+        # A window with no person in any frame pools to zeros (not -1e4).
+        maxed = torch.where(seen > 0.5, maxed, torch.zeros_like(maxed))
         return torch.cat([mean, maxed], dim=1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

@@ -44,6 +44,7 @@ from .sequence import KeypointSequence
 
 _DEFAULT_ASPECT = 4.0 / 3.0
 _CLIP = 8.0
+_STEP_CLIP = 1.5
 # MediaPipe hand landmarks: 0 wrist, then 4 per finger from the knuckle out (thumb first).
 # Each finger joint as (previous point, joint, next point) along the wrist-to-tip chain.
 _JOINTS = np.array([(c[i], c[i + 1], c[i + 2]) for c in ((0, b, b + 1, b + 2, b + 3) for b in (1, 5, 9, 13, 17))
@@ -147,8 +148,23 @@ def seen_joints(seq: KeypointSequence) -> np.ndarray | None:
     return seq.pose[..., lay.visibility] > 0
 
 
+def pair_point(coords: np.ndarray, seen: np.ndarray | None, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoint of joints ``a`` and ``b`` per frame (the one seen where only one is), and where it exists."""
+    mid = (coords[:, a] + coords[:, b]) / 2
+    if seen is None:
+        return mid, np.ones(len(coords), bool)
+    sa, sb = seen[:, a], seen[:, b]
+    point = np.where((sa & ~sb)[:, None], coords[:, a], np.where((sb & ~sa)[:, None], coords[:, b], mid))
+    return point, sa | sb
+
+
 def body_frame(seq: KeypointSequence) -> tuple[np.ndarray, np.ndarray, float]:
-    """Body coordinates (T, J, D) in isotropic units, per-frame centre (T, D) and the sequence scale."""
+    """Body coordinates (T, J, D) in isotropic units, per-frame centre (T, D) and the sequence scale.
+
+    With seen flags (``common_body``), the centre is the mid-shoulder point, or the one shoulder
+    seen, or else the hips likewise; the scale comes from frames where both shoulders and both
+    hips are seen (else the seen joints' height / 4).
+    """
     lay = get_layout(seq.layout)
     coords = seq.pose[..., :lay.coords].copy()
     if lay.normalised:
@@ -156,24 +172,22 @@ def body_frame(seq: KeypointSequence) -> tuple[np.ndarray, np.ndarray, float]:
     present = seq.pose_present
     ls, rs = lay.shoulders
     lh, rh = lay.hips
-    centre = (coords[:, ls] + coords[:, rs]) / 2
-    hip_centre = (coords[:, lh] + coords[:, rh]) / 2
     seen = seen_joints(seq)
-    if seen is not None:
-        # Where a shoulder or hip is unseen, measure from the pair that is (zeros are no position).
-        shoulders_seen = seen[:, ls] & seen[:, rs]
-        hips_seen = seen[:, lh] & seen[:, rh]
-        centre = np.where(shoulders_seen[:, None], centre, hip_centre)
-        present = present & (shoulders_seen | hips_seen)
-        hip_centre = np.where(hips_seen[:, None], hip_centre, centre)
+    centre, shoulders_ok = pair_point(coords, seen, ls, rs)
+    hip_centre, hips_ok = pair_point(coords, seen, lh, rh)
+    centre = np.where(shoulders_ok[:, None], centre, hip_centre)
+    present = present & (shoulders_ok | hips_ok)
     shoulder_w = np.linalg.norm(coords[:, ls] - coords[:, rs], axis=-1)
     torso = np.linalg.norm(centre - hip_centre, axis=-1)
+    measured = present
     if seen is not None:
-        shoulder_w = np.where(shoulders_seen, shoulder_w, 0.0)
-        torso = np.where(shoulders_seen & hips_seen, torso, 0.0)
+        measured = present & seen[:, ls] & seen[:, rs] & seen[:, lh] & seen[:, rh]
     scale = 0.0
-    if present.any():
-        scale = float(np.median(np.maximum(shoulder_w[present], 0.5 * torso[present])))
+    if measured.any():
+        scale = float(np.median(np.maximum(shoulder_w[measured], 0.5 * torso[measured])))
+    elif seen is not None and present.any():
+        heights = [np.ptp(coords[t, seen[t], 1]) for t in np.flatnonzero(present)]
+        scale = float(np.median(heights)) / 4.0
     if not np.isfinite(scale) or scale < 1e-4:
         scale = 1.0
     return coords, _fill_missing(centre, present), scale
@@ -228,12 +242,19 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
         vel = np.diff(body.reshape(t, -1), axis=0, prepend=body.reshape(t, -1)[:1])
         both = present & np.concatenate([[False], present[:-1]])
         vel[~both] = 0.0
+        if seen is not None:
+            # A joint's velocity only between two frames where it is seen.
+            steady = seen & np.concatenate([seen[:1] & False, seen[:-1]])
+            vel = np.where(np.repeat(steady, lay.coords, axis=1), vel, 0.0)
+            # Body parts do not move 1.5 shoulder widths in a frame; bigger changes are a centre
+            # that switched joints or an annotation jump (Penn Action), not motion.
+            vel = np.clip(vel, -_STEP_CLIP, _STEP_CLIP)
         parts.append(vel)
         if config.hands:
             wv = np.diff(np.concatenate(wrists, axis=1), axis=0, prepend=np.concatenate(wrists, axis=1)[:1])
             parts.append(wv)
         if config.root_motion:
-            rv = np.diff(root, axis=0, prepend=root[:1])
+            rv = np.clip(np.diff(root, axis=0, prepend=root[:1]), -_STEP_CLIP, _STEP_CLIP)
             rv[~both] = 0.0
             parts.append(rv)
     feats = np.clip(np.concatenate(parts, axis=1), -_CLIP, _CLIP).astype(np.float32)
@@ -241,13 +262,10 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
 
 
 def _root_track(coords: np.ndarray, seen: np.ndarray | None, present: np.ndarray, lay) -> np.ndarray:
-    """Mid-hip point (mid-shoulder where the hips are unseen) relative to its mean over the frames."""
-    lh, rh = lay.hips
-    ls, rs = lay.shoulders
-    hips = (coords[:, lh] + coords[:, rh]) / 2
-    if seen is not None:
-        shoulders = (coords[:, ls] + coords[:, rs]) / 2
-        hips = np.where((seen[:, lh] & seen[:, rh])[:, None], hips, shoulders)
+    """Mid-hip point (mid-shoulder where no hip is seen) relative to its mean over the frames."""
+    hips, hips_ok = pair_point(coords, seen, *lay.hips)
+    shoulders, _ = pair_point(coords, seen, *lay.shoulders)
+    hips = np.where(hips_ok[:, None], hips, shoulders)
     if not present.any():
         return np.zeros_like(hips)
     track = hips - hips[present].mean(axis=0)

@@ -30,7 +30,7 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
     """(sequences, labels, groups) of ``sf``'s sequences ``indices`` (all by default).
 
     ``views`` extra random viewpoints per 3D recording; ``labels`` renames source labels
-    (sequences whose label is not in it are left out).
+    (sequences whose label is not in it are left out); sequences with nobody seen are left out.
     """
     rng = np.random.default_rng(seed)
     idx = range(len(sf)) if indices is None else indices
@@ -46,7 +46,10 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
         clip = sf.clip(int(i))
         extra = views if sf.is_3d else 0
         for v in [None, *(View.random(rng) for _ in range(extra))]:
-            X.append(to_common(clip, v))
+            seq = to_common(clip, v)
+            if not seq.pose_present.any():
+                continue  # nobody seen in any frame (e.g. Penn Action clip 1516: visibility all 0)
+            X.append(seq)
             y.append(label)
             groups.append(f"{sf.path.stem}:{clip.subject}")
     return X, y, groups
@@ -71,7 +74,7 @@ def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 
     splits = cross_subject_folds(sf.subjects, folds, seed)
     for train_idx, test_idx in tqdm(splits, desc="cross-validation", unit="fold", disable=not progress):
         X, yy, g = skeleton_sequences(sf, train_idx, views=views, seed=seed)
-        Xt, _, _ = skeleton_sequences(sf, test_idx)
+        Xt = [sf.sequence(int(i)) for i in test_idx]
         pred[test_idx] = make_model().fit(X, yy, g).predict(Xt)
         accs.append(float((pred[test_idx] == y[test_idx]).mean()))
     report = Report.from_predictions(y, pred.astype(str), np.unique(y))

@@ -137,3 +137,60 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
     save_model(clf, out, training=record)
     return clf, record
+
+
+def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocabulary: str | os.PathLike | None = None,
+                        views: int = 2, progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
+    """Train one common-body model on every skeleton set file in ``folder``, labels through the vocabulary.
+
+    Each set's labels become posehar labels (:mod:`posehar.vocabulary`); sets and labels the
+    vocabulary does not use are left out; people are kept apart per set. 3D recordings are
+    also seen from ``views`` random viewpoints.
+    """
+    from .datasets.skeleton_file import SkeletonFile, is_skeleton_file
+    from .skeleton_training import BODY_PARAMS, skeleton_sequences
+    from .vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
+
+    vocab = read_vocabulary(vocabulary or DEFAULT_VOCABULARY)
+    params = {**BODY_PARAMS, **params}
+    seed = params.get("random_state", 0)
+    X, y, groups, sets = [], [], [], []
+    for path in sorted(Path(folder).glob("*.npz")):
+        labels = set_labels(vocab, path) if is_skeleton_file(path) else None
+        if not labels:
+            continue
+        sf = SkeletonFile(path)
+        xs, ys, gs = skeleton_sequences(sf, views=views, seed=seed, labels=labels)
+        X += xs
+        y += ys
+        groups += gs
+        sets.append({"set": path.stem, "sequences": int(sum(lab in labels for lab in sf.labels)),
+                     "people": len(set(sf.subjects)), "source_layout": sf.layout.name, **_provenance(path)})
+    if not X:
+        from .errors import DatasetLayoutError
+
+        raise DatasetLayoutError(f"{folder} holds no skeleton set file that the vocabulary uses")
+    record: dict = {"data": str(Path(folder)), "vocabulary": str(vocabulary or DEFAULT_VOCABULARY), "sets": sets,
+                    "sequences": len(X), "training_views": views, "groups": sorted(set(groups)),
+                    "classes": sorted(set(y)),
+                    "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    start = time.perf_counter()
+    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
+    record["fit_seconds"] = time.perf_counter() - start
+    record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
+    save_model(clf, out, training=record)
+    return clf, record
+
+
+def _provenance(path: Path) -> dict:
+    """Repository, commit and licence text of a skeleton set, from the json beside it."""
+    import json
+
+    side = path.with_suffix(".json")
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(meta, dict):
+        return {}
+    return {k: meta.get(k) for k in ("repo", "commit", "licence") if meta.get(k)}

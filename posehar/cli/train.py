@@ -21,6 +21,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
     p.add_argument("--cv", type=cv_folds, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
     p.add_argument("--body-only", action="store_true", help="ignore hand keypoints")
+    p.add_argument("--vocabulary", metavar="CSV", default=None,
+                   help="DATA is a folder of skeleton set files: train one model on all of them, labels mapped "
+                        "through this vocabulary (default: datasets/vocabulary/vocabulary.csv)")
     p.add_argument("--epochs", type=_positive_int, default=None, help="maximum training epochs")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(run=run)
@@ -74,8 +77,8 @@ def dataset_args(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
     from .pose import settings_from
-    from ..datasets.skeleton_file import is_skeleton_file
-    from ..training import train_dataset, train_folder, train_skeleton_file
+    from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
+    from ..training import train_dataset, train_folder, train_skeleton_file, train_skeleton_sets
 
     check_outputs([Output(args.out, "-o", bundle=True)], inputs=[args.data, args.root, args.store])
 
@@ -91,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
             t = record["test"]
             print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
                   f"on {t['n']} clips")
+    elif args.vocabulary or holds_skeleton_sets(args.data):
+        clf, record = train_skeleton_sets(args.data, args.out, vocabulary=args.vocabulary, **params)
     elif is_skeleton_file(args.data):
-        if args.body_only:
-            params.pop("hands")
         clf, record = train_skeleton_file(args.data, args.out, cv=args.cv, **params)
     else:
         clf, record = train_folder(args.data, args.out, cv=args.cv, **params)

@@ -39,6 +39,12 @@ def is_skeleton_file(path: str | os.PathLike) -> bool:
     return set(REQUIRED) <= names
 
 
+def holds_skeleton_sets(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is a folder with at least one shared-format skeleton set file in it."""
+    p = Path(folder)
+    return p.is_dir() and any(is_skeleton_file(f) for f in p.glob("*.npz"))
+
+
 class SkeletonFile(ActionDataset):
     """One shared-format skeleton set, as an :class:`ActionDataset` of its sequences.
 
