@@ -17,6 +17,10 @@ from .errors import VideoError
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 # A file that decodes fewer than this fraction of the frames its header announces is truncated.
 _TRUNCATED_FRACTION = 0.9
+# What a container may announce before posehar refuses it (a garbled header, e.g. an mp4 time
+# scale of 0, reads as an fps of 0.002 or a frame count in the billions): 0.1-1000 fps, at most
+# 10 million frames (over 90 hours at 30 fps), at most 16384 pixels a side.
+_MIN_FPS, _MAX_FPS, _MAX_FRAMES, _MAX_SIDE = 0.1, 1000.0, 10_000_000, 16384
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ def check_video_path(path: str | os.PathLike) -> Path:
         raise VideoError(f"video not found: {p} (check the path)")
     if p.is_dir():
         raise VideoError(f"{p} is a directory, not a video file (pass a file such as clip.mp4)")
+    if not p.is_file():
+        raise VideoError(f"{p} is not a regular file (a device, FIFO or socket); pass a video file such as clip.mp4")
     if p.stat().st_size == 0:
         raise VideoError(f"video file is empty (0 bytes): {p}")
     if cv2.haveImageReader(str(p)):
@@ -69,15 +75,19 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
 
 def _info(p: Path, cap: cv2.VideoCapture) -> VideoInfo:
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
-    if not np.isfinite(fps) or fps <= 0 or fps > 1000:
+    if fps == 0:  # not announced: assume a camera's 30
         fps = 30.0
-    return VideoInfo(
-        path=str(p),
-        fps=fps,
-        frame_count=max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0), 0),
-        width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
-        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
-    )
+    if not np.isfinite(fps) or not _MIN_FPS <= fps <= _MAX_FPS:
+        raise VideoError(f"{p}: its header announces {fps:g} frames per second (posehar reads {_MIN_FPS:g}-"
+                         f"{_MAX_FPS:g}); the file is damaged or not a normal video")
+    count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    if not np.isfinite(count) or count > _MAX_FRAMES:
+        raise VideoError(f"{p}: its header announces {count:g} frames (posehar reads at most {_MAX_FRAMES:,}); "
+                         "the file is damaged or not a normal video")
+    width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+    if max(width, height) > _MAX_SIDE:
+        raise VideoError(f"{p}: frames of {width}x{height} pixels are larger than posehar reads ({_MAX_SIDE} a side)")
+    return VideoInfo(path=str(p), fps=fps, frame_count=max(int(count), 0), width=width, height=height)
 
 
 class VideoReader:

@@ -214,3 +214,48 @@ def test_shipped_model_card_holds_its_digest(capsys):
     path = resolve_model("mp_gestures")
     assert bundle_digest(path) in (path / "README.md").read_text()
     assert main(["info", "mp_gestures", "--expect-digest", bundle_digest(path)]) == 0
+
+
+# ------------------------------------------------------------ item 4: videos with absurd headers
+def _zero_timescale(src: Path, out: Path) -> Path:
+    import cv2
+
+    reader = cv2.VideoCapture(str(src))
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), 25, (160, 120))
+    for _ in range(10):
+        ok, frame = reader.read()
+        writer.write(cv2.resize(frame, (160, 120)))
+    writer.release()
+    reader.release()
+    raw = bytearray(out.read_bytes())
+    at = raw.index(b"mdhd") + 4 + 4 + 8  # version 0 box: version/flags, creation, modification, timescale
+    raw[at:at + 4] = bytes(4)
+    out.write_bytes(bytes(raw))
+    return out
+
+
+def test_video_with_zero_timescale_is_refused_before_work(capsys, videos, tmp_path, tiny_model, monkeypatch):
+    video = _zero_timescale(videos / "seed_test_6.mp4", tmp_path / "ts0.mp4")
+    import posehar.pose
+
+    monkeypatch.setattr(posehar.pose, "track_frames", lambda *a, **k: pytest.fail("frames were decoded"))
+    start = time.perf_counter()
+    line = cli_error(capsys, ["predict", str(video), "--model", str(tiny_model)])
+    assert "frames per second" in line and time.perf_counter() - start < 10
+    assert "frames per second" in cli_error(capsys, ["pose", str(video), "-o", str(tmp_path / "k.npz")])
+
+
+def test_fifo_is_not_called_empty(capsys, tmp_path, tiny_model):
+    import os
+
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    line = cli_error(capsys, ["predict", str(fifo), "--model", str(tiny_model)])
+    assert "not a regular file" in line and "(0 bytes)" not in line
+
+
+def test_upper_case_npz_is_a_keypoint_file(capsys, tmp_path, tiny_model, gestures):
+    """item 13: X.NPZ is read as keypoints, not decoded as a video."""
+    path = load_batch(gestures / "p40.npz")[0].save(tmp_path / "S.NPZ")
+    assert main(["predict", str(path), "--model", str(tiny_model), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["frames_read"] == 30

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_digest(resolve_model(args.model), args.expect_digest)
     source = args.video
-    if str(source).endswith(".npz"):
+    if str(source).lower().endswith(".npz"):
         if args.overlay or args.sheet:
             raise PoseharError("--overlay and --sheet need a video; a keypoint .npz has no frames to draw on")
         source = KeypointSequence.load(source)
