@@ -1,0 +1,101 @@
+"""Overlay video and contact sheet of several people: each skeleton in its own colour, with its id
+and current action written above its head."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import VideoError
+from ..overlay import _row_lookup, draw_label, draw_skeleton
+from ..video import VideoReader
+from .people import person_colour
+
+
+def draw_people(frame: np.ndarray, people, index: int, lookup: np.ndarray) -> np.ndarray:
+    """Draw every person of ``people`` (PersonPrediction or PersonTrack) found at source frame ``index``."""
+    if not len(lookup) or not people:
+        return frame
+    row = int(lookup[min(index, len(lookup) - 1)])
+    h, w = frame.shape[:2]
+    scale = max(0.35, min(w, h) / 640)
+    thick = max(1, round(scale * 2))
+    for person in people:
+        seq = person.keypoints
+        if not seq.pose_present[row]:
+            continue
+        colour = person_colour(person.id)
+        draw_skeleton(frame, seq, row, colour=colour)
+        pts = seq.pose[row]
+        vis = pts[:, 3] > 0.3
+        pts = pts[vis] if vis.sum() >= 4 else pts
+        x, y = int(np.clip(pts[:, 0].min() * w, 0, w - 1)), int(np.clip(pts[:, 1].min() * h, 0, h - 1))
+        text = f"#{person.id}"
+        if hasattr(person, "label_at"):
+            label, conf = person.label_at(index)
+            trusted = label in getattr(person, "probabilities", {})
+            text += f" {label} {conf:.0%}" if conf and trusted else f" {label}"
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+        y = max(y - 4, th + base + 2)
+        x = min(x, max(w - tw - 4, 0))
+        cv2.rectangle(frame, (x, y - th - base - 2), (x + tw + 4, y + 2), (0, 0, 0), -1)
+        cv2.putText(frame, text, (x + 2, y - base), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thick, cv2.LINE_AA)
+    return frame
+
+
+def write_people_overlay(video: str | os.PathLike, people, out: str | os.PathLike) -> Path:
+    """Write ``out`` (.mp4, mp4v) with each person's skeleton, id and action, at the source's fps and size."""
+    reader = VideoReader(video)
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise VideoError(f"overlay output must be an .mp4 file, got {out.name}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lookup = _row_lookup(people[0].keypoints) if people else np.zeros(0, np.int64)
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
+    writer = None
+    try:
+        for index, frame in reader:
+            if writer is None:
+                h, w = frame.shape[:2]
+                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), reader.info.fps, (w, h))
+                if not writer.isOpened():
+                    raise VideoError(f"cannot write {out}: OpenCV has no mp4v encoder here")
+            draw_people(frame, people, index, lookup)
+            draw_label(frame, f"{len(people)} people")
+            writer.write(frame)
+    finally:
+        if writer is not None:
+            writer.release()
+    os.replace(tmp, out)
+    return out
+
+
+def people_contact_sheet(video: str | os.PathLike, people, out: str | os.PathLike, n: int = 6,
+                         columns: int = 3) -> Path:
+    """Save a PNG grid of ``n`` evenly spaced frames with every person drawn."""
+    reader = VideoReader(video)
+    seq = people[0].keypoints if people else None
+    total = int(seq.frame_indices[-1]) + 1 if seq is not None and len(seq) else reader.info.frame_count
+    wanted = set(np.linspace(0, max(total - 1, 0), num=min(n, max(total, 1))).round().astype(int).tolist())
+    lookup = _row_lookup(seq) if seq is not None else np.zeros(0, np.int64)
+    tiles = []
+    for index, frame in reader:
+        if index in wanted:
+            draw_people(frame, people, index, lookup)
+            tiles.append(draw_label(frame, f"frame {index}"))
+        if index >= max(wanted):
+            break
+    while len(tiles) % columns:
+        tiles.append(np.zeros_like(tiles[0]))
+    sheet = np.vstack([np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)])
+    scale = min(1.0, 1920 / sheet.shape[1])
+    if scale < 1.0:
+        sheet = cv2.resize(sheet, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(out), sheet):
+        raise VideoError(f"cannot write contact sheet {out}")
+    return out

@@ -1,0 +1,182 @@
+"""Every tracked person's keypoints and action: ``predict_action(video, people="all")``.
+
+:func:`extract_people` runs the :class:`~.finder.PeopleFinder` over a video, joins track fragments
+(:func:`~.tracker.stitch`), drops tracks that are too short or too small, and returns one
+body-only :class:`~posehar.sequence.KeypointSequence` per person over every kept frame (layout
+``mediapipe_pose``, ``pose_present`` False where that person was not found, hands None).
+:func:`predict_people` classifies each person's sequence exactly as the single-person path does
+(:func:`posehar.predict.predict_sequence`), so any body-keypoint model works. A model that reads
+hands gets each person with both hands absent (Holistic is single-person); such a model was trained
+with hands and will mostly answer ``unknown`` or worse, so prefer a body-only model here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
+from ..predict import ActionPrediction, Segment, predict_sequence
+from ..sequence import KeypointSequence
+from ..video import VideoReader, check_video_path
+from .tracker import TrackerConfig, keep_track, stitch
+
+PERSON_COLOURS = [(0, 255, 0), (255, 128, 0), (0, 128, 255), (255, 0, 255), (0, 255, 255), (255, 255, 0),
+                  (128, 0, 255), (0, 0, 255)]  # BGR, one per person (cycled)
+
+
+def person_colour(person_id: int) -> tuple[int, int, int]:
+    return PERSON_COLOURS[(person_id - 1) % len(PERSON_COLOURS)]
+
+
+@dataclass
+class PersonTrack:
+    """One tracked person: id, how many kept frames they were found in, median box, keypoints."""
+
+    id: int
+    frames: int
+    box: list[int]                        # median (x0, y0, x1, y1) in pixels
+    keypoints: KeypointSequence = field(repr=False)
+
+
+@dataclass
+class PeopleKeypoints:
+    """What :func:`extract_people` found: the people kept, and the finder's counters."""
+
+    people: list[PersonTrack]
+    frames_read: int
+    fps: float
+    frame_size: tuple[int, int]
+    source: str
+    stats: dict
+    dropped: int = 0                      # tracks dropped as too short or too small
+
+
+def extract_people(video: str | os.PathLike, stride: int = 1, max_frames: int | None = None,
+                   config: TrackerConfig = TrackerConfig(), progress: bool = False) -> PeopleKeypoints:
+    """Find, track and return every person of ``video`` (see the module docstring)."""
+    from .finder import PeopleFinder
+
+    check_video_path(video)
+    reader = VideoReader(video, stride=stride, max_frames=max_frames)
+    frames: Iterable = reader
+    if progress:
+        from tqdm.auto import tqdm
+
+        total = reader.info.frame_count // stride or None
+        if max_frames:
+            total = min(total or max_frames, max_frames)
+        frames = tqdm(reader, total=total, unit="frame", desc=f"people {Path(video).name}")
+    indices: list[int] = []
+    with PeopleFinder(config) as finder:
+        for index, frame in frames:
+            finder.process(frame)
+            indices.append(index)
+        tracks, stats = finder.tracks, dict(finder.stats)
+    info = reader.info
+    fps = info.fps / stride
+    size = (info.width, info.height)
+    tracks = stitch(tracks, config)
+    kept = [tr for tr in tracks if keep_track(tr, config, fps, info.height)]
+    n = len(indices)
+    people = []
+    for new_id, tr in enumerate(sorted(kept, key=lambda tr: (min(tr.rows), tr.id)), start=1):
+        pose = np.zeros((n, MEDIAPIPE_POSE.num_joints, 4), np.float32)
+        present = np.zeros(n, bool)
+        rows = np.fromiter(tr.rows, dtype=np.int64)
+        pose[rows] = np.stack([tr.rows[r] for r in rows])
+        present[rows] = True
+        seq = KeypointSequence(pose=pose, pose_present=present, frame_indices=np.asarray(indices), fps=fps,
+                               frame_size=size, source=str(Path(video)),
+                               meta={"person_id": new_id, "pose_settings": {"keypoints": "body", "people": "all",
+                                                                            "stride": stride, "max_frames": max_frames}})
+        people.append(PersonTrack(new_id, tr.frames, [int(round(v)) for v in tr.median_box()], seq))
+    return PeopleKeypoints(people, n, fps, size, str(Path(video)), stats, dropped=len(tracks) - len(kept))
+
+
+@dataclass
+class PersonPrediction:
+    """One person's action: the JSON entry of ``"people"``."""
+
+    id: int
+    frames: int
+    box: list[int]
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    top_k: list[tuple[str, float]]
+    person_fraction: float
+    timeline: list[Segment] = field(default_factory=list)
+    keypoints: KeypointSequence | None = field(default=None, repr=False)
+
+    def label_at(self, frame: int) -> tuple[str, float]:
+        return ActionPrediction.label_at(self, frame)  # same timeline lookup
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("keypoints")
+        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
+        return d
+
+
+@dataclass
+class PeoplePrediction(ActionPrediction):
+    """:class:`~posehar.predict.ActionPrediction` of a video with two or more people.
+
+    The top-level fields are those of the person found in the most frames (so code that reads one
+    label keeps working); ``people`` has every person's result, ordered by id.
+    """
+
+    people: list[PersonPrediction] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["people"] = [p.to_dict() for p in self.people]
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def _with_absent_hands(seq: KeypointSequence) -> KeypointSequence:
+    n = len(seq)
+    zeros = np.zeros((n, HAND_JOINTS, HAND_CHANNELS), np.float32)
+    absent = np.zeros(n, bool)
+    return KeypointSequence(pose=seq.pose, left_hand=zeros, right_hand=zeros.copy(), pose_present=seq.pose_present,
+                            left_present=absent, right_present=absent.copy(), frame_indices=seq.frame_indices,
+                            fps=seq.fps, frame_size=seq.frame_size, source=seq.source, meta=seq.meta)
+
+
+def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 1, max_frames: int | None = None,
+                   smoothing: int = 3, progress: bool = False, config: TrackerConfig = TrackerConfig()) -> ActionPrediction:
+    """Each tracked person's action. ``clf`` is a fitted classifier (``posehar.models.get_model``).
+
+    Two or more people: a :class:`PeoplePrediction`. One person: that person's plain
+    ActionPrediction (today's shape). Nobody: the usual ``"no person"`` result.
+    """
+    found = extract_people(video, stride=stride, max_frames=max_frames, config=config, progress=progress)
+    hands = clf.feature_config_.hands
+    results = []
+    for person in found.people:
+        seq = _with_absent_hands(person.keypoints) if hands else person.keypoints
+        res = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
+        res.keypoints = person.keypoints
+        results.append((person, res))
+    if not results:
+        empty = KeypointSequence(pose=np.zeros((found.frames_read, MEDIAPIPE_POSE.num_joints, 4), np.float32),
+                                 pose_present=np.zeros(found.frames_read, bool), fps=found.fps,
+                                 frame_size=found.frame_size, source=found.source)
+        return predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
+    if len(results) == 1:
+        return results[0][1]
+    people = [PersonPrediction(p.id, p.frames, p.box, r.label, r.confidence, r.probabilities, r.top_k,
+                               r.person_fraction, r.timeline, keypoints=p.keypoints) for p, r in results]
+    main = max(results, key=lambda pr: pr[0].frames)[1]
+    fields = {k: getattr(main, k) for k in ActionPrediction.__dataclass_fields__}
+    fields["person_fraction"] = float(np.mean(np.any([p.keypoints.pose_present for p in people], axis=0)))
+    return PeoplePrediction(**fields, people=people)
