@@ -24,8 +24,11 @@ def _pixels(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.stack([points[:, 0] * w, points[:, 1] * h], axis=1).round().astype(np.int32)
 
 
-def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int) -> np.ndarray:
-    """Draw row ``row`` of ``seq`` (MediaPipe layout, normalised coordinates) onto ``frame`` in place."""
+def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int, colour: tuple[int, int, int] = BODY_COLOUR) -> np.ndarray:
+    """Draw row ``row`` of ``seq`` (MediaPipe layout, normalised coordinates) onto ``frame`` in place.
+
+    ``colour`` (BGR) is the body's colour (multi-person overlays give each person their own).
+    """
     h, w = frame.shape[:2]
     thick = max(1, round(min(w, h) / 240))
     lay = get_layout(seq.layout)
@@ -34,10 +37,10 @@ def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int) -> np.ndar
         vis = seq.pose[row, :, 3] > 0.3
         for a, b in lay.edges:
             if vis[a] and vis[b]:
-                cv2.line(frame, tuple(pts[a]), tuple(pts[b]), BODY_COLOUR, thick, cv2.LINE_AA)
+                cv2.line(frame, tuple(pts[a]), tuple(pts[b]), colour, thick, cv2.LINE_AA)
         for p, v in zip(pts, vis):
             if v:
-                cv2.circle(frame, tuple(p), thick + 1, BODY_COLOUR, -1, cv2.LINE_AA)
+                cv2.circle(frame, tuple(p), thick + 1, colour, -1, cv2.LINE_AA)
     for hand, present, colour in ((seq.left_hand, seq.left_present, LEFT_COLOUR),
                                   (seq.right_hand, seq.right_present, RIGHT_COLOUR)):
         if hand is None or not present[row]:

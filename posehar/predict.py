@@ -174,7 +174,7 @@ def _stride(seq: KeypointSequence) -> int:
 def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_k: int = 3,
                    stride: int = 1, max_frames: int | None = None, smoothing: int = 3,
                    progress: bool = False, streaming: bool | None = None,
-                   keypoints_dir: str | os.PathLike | None = None) -> ActionPrediction:
+                   keypoints_dir: str | os.PathLike | None = None, people: str = "one") -> ActionPrediction:
     """Recognise the action in a video file (or an already extracted KeypointSequence).
 
     ``model``: a shipped model name, a bundle folder, a fitted PoseActionClassifier, or None
@@ -184,6 +184,10 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     ``streaming`` (default: only for videos longer than ``stream.STREAM_MIN_SECONDS``) keeps only
     one model window of keypoints in memory (see :mod:`posehar.stream`); streamed results keep
     their keypoints only if ``keypoints_dir`` is given (as memmaps there), else ``keypoints`` is None.
+    ``people="all"`` finds and tracks every person (body keypoints only, see
+    :mod:`posehar.multipose.people` and docs/multi_person.md): with two or more people the result
+    is a ``PeoplePrediction`` whose ``people`` lists each one's action and timeline; with one it has
+    today's shape. Multi-person mode is not streamed.
     Raises VideoError for a missing, empty or undecodable file.
     """
     if isinstance(video, KeypointSequence):
@@ -191,6 +195,15 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     else:
         check_video_path(video)  # a bad path is reported before the model is even looked up
         clf = get_model(model)
+        if people not in ("one", "all"):
+            raise ValueError(f"people must be 'one' or 'all', got {people!r}")
+        if people == "all":
+            from .multipose.people import predict_people
+
+            result = predict_people(video, clf, top_k=top_k, stride=stride, max_frames=max_frames,
+                                    smoothing=smoothing, progress=progress)
+            result.model = model_label(model)
+            return result
         hands = clf.feature_config_.hands
         settings = PoseSettings(keypoints="holistic" if hands else "body", stride=stride, max_frames=max_frames)
         if streaming is None:

@@ -28,6 +28,8 @@ def register(sub) -> None:
                    help="keep only one model window of keypoints in memory (default: for videos over 5 minutes)")
     p.add_argument("--expect-digest", metavar="SHA256",
                    help="refuse the model unless its bundle digest (posehar info MODEL) is this")
+    p.add_argument("--people", choices=("one", "all"), default="one",
+                   help="'all': find, track and classify every person (body keypoints only; docs/multi_person.md)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -53,14 +55,27 @@ def run(args: argparse.Namespace) -> int:
         if args.overlay or args.sheet:
             raise PoseharError("--overlay and --sheet need a video; a keypoint .npz has no frames to draw on")
         source = KeypointSequence.load(source)
+        if args.people == "all":
+            raise PoseharError("--people all needs a video; a keypoint .npz holds one person")
     # Streamed videos keep their keypoints in memmaps in a temp folder, only while overlays are drawn.
     with tempfile.TemporaryDirectory(prefix="posehar-kp-") as kp_dir:
         result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
                                 max_frames=args.max_frames, progress=not (args.quiet or args.json),
-                                streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None)
-        if args.overlay:
+                                streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None,
+                                people=args.people)
+        people = getattr(result, "people", None)
+        if people:
+            from ..multipose.draw import people_contact_sheet, write_people_overlay
+
+            if args.overlay:
+                write_people_overlay(args.video, people, args.overlay)
+            if args.sheet:
+                people_contact_sheet(args.video, people, args.sheet)
+            for person in people:
+                person.keypoints = None
+        elif args.overlay:
             write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
-        if args.sheet:
+        if args.sheet and not people:
             contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
         result.keypoints = None
     for out in args.timeline:
@@ -78,9 +93,14 @@ def run(args: argparse.Namespace) -> int:
         for label, prob in result.top_k:
             print(f"  {label:<20} {prob:.3f}")
         print(f"  frames read {result.frames_read}, person in {result.person_fraction:.0%} of them")
-        for seg in result.timeline:
+        for seg in result.timeline if not people else []:
             conf = f" ({seg.confidence:.0%})" if seg.label in result.probabilities else ""
             print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}{conf}")
+        for person in people or []:
+            conf = f" ({person.confidence:.1%})" if person.label in person.probabilities else ""
+            print(f"  person #{person.id}: {person.label}{conf}, found in {person.frames} frames, box {person.box}")
+            for seg in person.timeline:
+                print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
         for out in [args.overlay, args.sheet, *args.timeline]:
             if out:
                 print(f"  wrote {out}", file=sys.stderr)
