@@ -307,3 +307,24 @@ def test_help_names_info_json_valid(capsys):
     text = r.to_json()
     assert "NaN" not in text
     assert json.loads(text)["confidence"] is None
+
+
+# ------------------------------------------------------------ items 12 and 13: exit codes and messages
+def test_live_on_a_one_frame_source_fails(capsys, videos, tmp_path, tiny_model):
+    from test_bad_input import clip_frames, write_video
+
+    one = write_video(tmp_path / "one.mp4", clip_frames(videos / "seed_test_6.mp4", 1))
+    line = cli_error(capsys, ["live", "--source", str(one), "--model", str(tiny_model)])
+    assert "no window was classified" in line
+
+
+def test_interrupted_train_promises_no_resume(capsys, data3, tmp_path, monkeypatch):
+    import posehar.training
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(posehar.training, "train_folder", interrupt)
+    assert main(["train", str(data3), "-o", str(tmp_path / "m"), "--cv", "0"]) == 130
+    err = capsys.readouterr().err
+    assert "resume" not in err and "start again" in err

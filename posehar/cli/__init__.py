@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"posehar: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("posehar: interrupted; finished work is kept, rerun the same command to resume", file=sys.stderr)
+        if args.command == "extract":
+            print("posehar: interrupted; finished work is kept, rerun the same command to resume", file=sys.stderr)
+        else:
+            print("posehar: interrupted; nothing half-written was left (an earlier output of the same name is "
+                  "kept), rerun the command to start again", file=sys.stderr)
         return 130
 
 

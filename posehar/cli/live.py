@@ -49,4 +49,9 @@ def run(args: argparse.Namespace) -> int:
                            overlay=args.overlay, show=args.show, max_frames=args.max_frames,
                            on_event=lambda e: emit(event_dict(e)))
         emit(summary)
+    if not summary.get("windows"):
+        from ..errors import PoseharError
+
+        raise PoseharError(f"no window was classified: {args.source} gave {summary.get('frames_processed', 0)} "
+                           "frames, fewer than one model window (unreadable, truncated or too short a source)")
     return 0
