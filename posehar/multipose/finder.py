@@ -228,7 +228,7 @@ class PeopleFinder:
         det_boxes = np.array([landmark_box(lm, (w, h)) for lm in detections]).reshape(-1, 4)
         used = set()
         if waiting and len(detections):
-            for ti, di in match(np.stack([tr.box for tr in waiting]), det_boxes, cfg):
+            for ti, di in match(np.stack([tr.predicted(t) for tr in waiting]), det_boxes, cfg):
                 waiting[ti].found(t, detections[di], det_boxes[di])
                 waiting[ti].crop = None
                 used.add(di)

@@ -80,6 +80,15 @@ class Track:
         self.landmarks, self.box, self.last_frame = landmarks, box, frame
         self.missed, self.state = 0, "active"
 
+    def predicted(self, frame: int) -> np.ndarray:
+        """The box expected at kept frame ``frame``: constant velocity from the last two finds (at most 10 frames on)."""
+        seen = sorted(self.boxes)[-2:]
+        if len(seen) < 2:
+            return self.box
+        (f0, f1) = seen
+        velocity = (self.boxes[f1] - self.boxes[f0]) / max(f1 - f0, 1)
+        return self.box + velocity * min(frame - f1, 10)
+
     @property
     def frames(self) -> int:
         return len(self.rows)
