@@ -21,6 +21,12 @@ def register(sub) -> None:
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
     p.add_argument("--cv", type=cv_folds, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
     p.add_argument("--body-only", action="store_true", help="ignore hand keypoints")
+    p.add_argument("--from", dest="base", metavar="MODEL", default=None,
+                   help="teach new actions to a trained model (e.g. body_actions): DATA is a folder "
+                        "<class>/<video or keypoint .npz> or a skeleton set .npz; the model's encoder is kept and "
+                        "a logistic regression is fit on its temporal vectors (seconds; useful from 5 clips a class)")
+    p.add_argument("--groups", metavar="CSV", default=None,
+                   help="with --from and a clip folder: relative_path,group rows saying whose each clip is")
     p.add_argument("--vocabulary", metavar="CSV", default=None,
                    help="DATA is a folder of skeleton set files: train one model on all of them, labels mapped "
                         "through this vocabulary (default: datasets/vocabulary/vocabulary.csv)")
@@ -41,6 +47,38 @@ def cv_folds(text: str) -> int:
     if value != 0 and value < 2:
         raise argparse.ArgumentTypeError(f"must be 0 (skip cross-validation) or >= 2 folds, got {value}")
     return value
+
+
+def check_training_folder(data: str, cv: int) -> int:
+    """Refuse keypoint DATA too small to train on (reading only its labels); return the CV folds to
+    use (fewer than asked, and said, when there are fewer people than folds)."""
+    import sys
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..errors import NPZ_READ_ERRORS, PoseharError
+
+    files = sorted(Path(data).glob("*.npz")) if Path(data).is_dir() else []
+    classes: set[str] = set()
+    for f in files:
+        try:
+            with np.load(f, allow_pickle=False) as d:
+                classes |= {str(c) for c in d["labels"]} if "labels" in d.files else set()
+        except NPZ_READ_ERRORS:
+            pass  # the loader names the damaged file
+    if not files or not classes:
+        return cv  # the loader says what is missing
+    if len(files) < 2:
+        raise PoseharError(f"{data} holds 1 person's file; training needs keypoint files of at least 2 people "
+                           "(one .npz per person): the encoder is validated on people it does not train on")
+    if len(classes) < 2:
+        raise PoseharError(f"{data} has 1 class ({', '.join(sorted(classes))}); training needs at least 2 classes")
+    if cv > len(files):
+        print(f"posehar: {data} has {len(files)} people, fewer than --cv {cv} folds; using --cv {len(files)}",
+              file=sys.stderr)
+        return len(files)
+    return cv
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -65,7 +103,7 @@ def dataset_args(args: argparse.Namespace) -> bool:
         ignored = [opt for opt, used in (("--split", args.split != 1), ("--keypoints", args.keypoints != "holistic"),
                                          ("--stride", args.stride != 1), ("--max-frames", args.max_frames is not None),
                                          ("--model-complexity", args.model_complexity != 1)) if used]
-        if ignored:
+        if ignored and getattr(args, "base", None) is None:  # --from reads clips with the pose settings
             raise PoseharError(f"{', '.join(ignored)} only apply with --dataset (a store extracted with those "
                                f"settings); keypoint DATA ({args.data}) is read as it is")
         return False
@@ -87,6 +125,12 @@ def run(args: argparse.Namespace) -> int:
         params["hands"] = False
     if args.epochs:
         params["epochs"] = args.epochs
+    if args.base is not None:
+        if dataset_args(args):
+            from ..errors import PoseharError
+
+            raise PoseharError("--from teaches from a clip folder or skeleton .npz DATA, not from --dataset")
+        return _teach(args)
     if dataset_args(args):
         clf, record = train_dataset(args.dataset, args.root, args.store, args.out, split=args.split,
                                     settings=settings_from(args), cv=args.cv if args.cv > 1 else 0, **params)
@@ -99,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     elif is_skeleton_file(args.data):
         clf, record = train_skeleton_file(args.data, args.out, cv=args.cv, **params)
     else:
+        args.cv = check_training_folder(args.data, args.cv)
         clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
     cv = record.get("cross_validation")
     if cv:
@@ -106,4 +151,35 @@ def run(args: argparse.Namespace) -> int:
               f"(folds: {', '.join(f'{a:.3f}' for a in cv['fold_accuracy'])})")
     print(f"final model: {len(record['groups'])} people, {record['sequences']} sequences, classes "
           f"{json.dumps(record['classes'])}, fit in {record['fit_seconds']:.0f} s -> {args.out}")
+    return 0
+
+
+def _teach(args: argparse.Namespace) -> int:
+    """posehar train CLIPS --from MODEL: the model's encoder, a new head on CLIPS."""
+    from ..bundle import save_model
+    from ..clips import read_clip_folder
+    from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
+    from ..fewshot import fit_from
+    from ..models import get_model, resolve_model
+    from ..skeleton_training import skeleton_sequences
+    from .pose import settings_from
+
+    base = get_model(resolve_model(args.base))
+    if is_skeleton_file(args.data):
+        X, y, groups = skeleton_sequences(SkeletonFile(args.data))
+    else:
+        settings = settings_from(args)
+        if settings.keypoints == "holistic" and not base.feature_config_.hands:
+            settings = type(settings)(**{**settings.as_dict(), "keypoints": "body"})
+        X, y, groups = read_clip_folder(args.data, settings, groups_file=args.groups)
+    model, record = fit_from(base, X, y, groups if args.groups or is_skeleton_file(args.data) else None,
+                             cv=args.cv if args.cv else 0)
+    save_model(model, args.out, training=model.training_)
+    cv = record.get("cross_validation")
+    counts = ", ".join(f"{c} {n}" for c, n in sorted(record["clips_per_class"].items()))
+    if cv:
+        kind = "grouped by person" if cv["grouped"] else "stratified, clips of one person may be on both sides"
+        print(f"cross-validated accuracy on the clips ({cv['folds']} folds, {kind}): {cv['accuracy']:.4f}")
+    print(f"taught {len(record['clips_per_class'])} actions from {record['clips']} clips ({counts}) on the encoder "
+          f"of {args.base} -> {args.out}")
     return 0

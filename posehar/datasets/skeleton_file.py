@@ -61,7 +61,10 @@ class SkeletonFile(ActionDataset):
         self.joint_names = tuple(str(n) for n in arrays["joint_names"])
         self.person = person
         self._columns, names = _person_columns(self.joint_names, person, self.path)
-        self.layout = identify_layout(names)
+        try:
+            self.layout = identify_layout(names)
+        except KeypointFormatError as exc:
+            raise DatasetLayoutError(f"{self.path}: {exc}") from None
         self._person_names = names
         self.joints = arrays["joints"]
         self.offsets = arrays["offsets"].astype(np.int64)

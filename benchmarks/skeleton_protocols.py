@@ -1,0 +1,259 @@
+"""Every shared skeleton set's standard protocol: posehar against two baselines in the same run.
+
+Models, each trained and tested on the same split:
+- ``posehar``: the common-body GRU + logistic regression (posehar.skeleton_training.BODY_PARAMS),
+  3D recordings also seen from random viewpoints in training (``--views``);
+- ``meanstd``: mean and std over time of the source's raw joints -> StandardScaler -> LogisticRegression;
+- ``lstm``: the tutorial stacked LSTM (64/128/64, dense 64/32) on the raw joints, 30 frames sampled
+  uniformly from each sequence.
+
+Protocols (``--protocols``): g3d_seed (the humanpose-rnn seed's 7 classes, random 80/20 split),
+g3d_xsub (all 22 labels, leave one actor out), msrc12 / kinder_gator / yoga (cross-subject, grouped
+folds), kinder_adults_children, utd_mhad (odd subjects train, even test), nw_ucla (views 1, 2 -> 3),
+sbu (5-fold over pairs, first person of each pair), penn (official split), jhmdb (splits 1-3).
+Records go to ``--results`` (JSON lines; a rerun skips what is there), and a markdown table is printed.
+
+    python benchmarks/skeleton_protocols.py --protocols g3d_seed utd_mhad --results r.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedShuffleSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from cross_person import _StackedLSTM  # noqa: E402
+
+from posehar.classifier import PoseActionClassifier  # noqa: E402
+from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
+from posehar.evaluation import Report  # noqa: E402
+from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, skeleton_sequences  # noqa: E402
+
+SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
+SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
+MODELS = ("posehar", "meanstd", "lstm")
+GOALS = {"g3d_seed": 0.99, "g3d_xsub": 0.95, "msrc12": 0.97, "utd_mhad": 0.92, "nw_ucla": 0.93, "penn": 0.97}
+
+
+# ---------------------------------------------------------------- baselines on the raw source joints
+def raw(sf: SkeletonFile, i: int) -> np.ndarray:
+    clip = sf.clip(i)
+    return clip.joints.reshape(len(clip), -1)
+
+
+class MeanStd:
+    def __init__(self, seed: int):
+        self.model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000))
+
+    def fit(self, sf, idx, seed):
+        self.model.fit(np.stack([_meanstd(raw(sf, i)) for i in idx]), sf.labels[idx])
+        return self
+
+    def predict(self, sf, idx):
+        return self.model.predict(np.stack([_meanstd(raw(sf, i)) for i in idx]))
+
+
+def _meanstd(f: np.ndarray) -> np.ndarray:
+    return np.concatenate([f.mean(0), f.std(0)])
+
+
+class LSTM:
+    frames = 30
+
+    def __init__(self, seed: int, epochs: int = 60, patience: int = 10):
+        self.seed, self.epochs, self.patience = seed, epochs, patience
+
+    def _x(self, sf, idx):
+        out = []
+        for i in idx:
+            f = raw(sf, i)
+            rows = np.linspace(0, len(f) - 1, self.frames).round().astype(int)
+            out.append(f[rows])
+        x = torch.from_numpy(np.stack(out).astype(np.float32))
+        return (x - self.mean) / self.std
+
+    def fit(self, sf, idx, seed):
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
+        y = sf.labels[idx]
+        self.classes_ = np.unique(y)
+        self.mean, self.std = 0.0, 1.0
+        x = self._x(sf, idx)
+        self.mean, self.std = x.mean((0, 1)), x.std((0, 1)).clamp(min=1e-3)
+        x = (x - self.mean) / self.std
+        target = torch.from_numpy(np.searchsorted(self.classes_, y))
+        tr, va = next(StratifiedShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y))
+        self.net = _StackedLSTM(x.shape[2], len(self.classes_))
+        opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        best, state, waited = -1.0, None, 0
+        for _ in range(self.epochs):
+            self.net.train()
+            order = rng.permutation(tr)
+            for b in range(0, len(order), 64):
+                rows = order[b: b + 64]
+                loss = torch.nn.functional.cross_entropy(self.net(x[rows]), target[rows])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                self.net.eval()
+                acc = float((self.net(x[va]).argmax(1) == target[va]).float().mean())
+            if acc > best:
+                best, state, waited = acc, {k: v.clone() for k, v in self.net.state_dict().items()}, 0
+            else:
+                waited += 1
+                if waited >= self.patience:
+                    break
+        self.net.load_state_dict(state)
+        return self
+
+    @torch.no_grad()
+    def predict(self, sf, idx):
+        self.net.eval()
+        return self.classes_[self.net(self._x(sf, idx)).argmax(1).numpy()]
+
+
+class Posehar:
+    def __init__(self, seed: int, views: int):
+        self.seed, self.views = seed, views
+
+    def fit(self, sf, idx, seed):
+        X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed)
+        self.model = PoseActionClassifier(**BODY_PARAMS, random_state=seed, verbose=False).fit(X, y, g)
+        return self
+
+    def predict(self, sf, idx):
+        return self.model.predict([sf.sequence(int(i)) for i in idx])
+
+
+def make(name: str, seed: int, views: int):
+    return {"posehar": lambda: Posehar(seed, views), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed)}[name]()
+
+
+# ---------------------------------------------------------------- protocols: (file, [(name, train idx, test idx)])
+def protocol(name: str, seed: int, folds: int) -> tuple[SkeletonFile, list[tuple[str, np.ndarray, np.ndarray]]]:
+    sk = lambda stem, **kw: SkeletonFile(SKELETONS / f"{stem}.npz", **kw)  # noqa: E731
+    if name == "g3d_seed":
+        sf = sk("g3d")
+        idx = np.flatnonzero(np.isin(sf.labels, SEED_CLASSES))
+        tr, te = next(StratifiedShuffleSplit(1, test_size=0.2, random_state=seed).split(idx, sf.labels[idx]))
+        return sf, [("random 80/20", idx[tr], idx[te])]
+    if name == "g3d_xsub":
+        sf = sk("g3d")
+        people = sorted(set(sf.subjects))
+        return sf, [(f"test {p}", np.flatnonzero(sf.subjects != p), np.flatnonzero(sf.subjects == p)) for p in people]
+    if name in ("msrc12", "kinder_gator", "yoga"):
+        sf = sk({"yoga": "yoga_posepilot"}.get(name, name))
+        return sf, [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(cross_subject_folds(sf.subjects, folds, seed))]
+    if name == "kinder_adults_children":
+        sf = sk("kinder_gator")
+        child = np.char.startswith(sf.extra["groups"].astype(str), "child")
+        return sf, [("adults -> children", np.flatnonzero(~child), np.flatnonzero(child))]
+    if name == "utd_mhad":
+        sf = sk("utd_mhad")
+        odd = np.array([int("".join(c for c in s if c.isdigit())) % 2 == 1 for s in sf.subjects])
+        return sf, [("odd -> even subjects", np.flatnonzero(odd), np.flatnonzero(~odd))]
+    if name in ("nw_ucla", "penn"):
+        sf = sk({"penn": "penn_action"}.get(name, name))
+        desc, tr, te = sf.protocol()
+        return sf, [(desc, tr, te)]
+    if name == "jhmdb":
+        sf = sk("jhmdb_gt14")
+        return sf, [sf.protocol(s) for s in (1, 2, 3)]
+    if name == "sbu":
+        sf = sk("sbu_interaction")
+        return sf, [(f"fold {k + 1}", tr, te) for k, (tr, te) in enumerate(cross_subject_folds(sf.subjects, 5, seed))]
+    raise SystemExit(f"unknown protocol {name!r}")
+
+
+PROTOCOLS = ("g3d_seed", "g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_children", "utd_mhad", "nw_ucla",
+             "sbu", "penn", "jhmdb", "yoga")
+
+
+def run(args) -> list[dict]:
+    path = Path(args.results) if args.results else None
+    done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path and path.exists() else []
+    have = {(r["protocol"], r["model"], r["seed"], r["split"]) for r in done}
+    torch.set_num_threads(1)
+    for name in args.protocols:
+        for seed in args.seeds:
+            sf, splits = protocol(name, seed, args.folds)
+            for split, tr, te in splits:
+                for model in args.models:
+                    if (name, model, seed, split) in have:
+                        continue
+                    t0 = time.perf_counter()
+                    m = make(model, seed, args.views).fit(sf, tr, seed)
+                    fit_s = time.perf_counter() - t0
+                    pred = m.predict(sf, te)
+                    rep = Report.from_predictions(sf.labels[te], pred, np.unique(sf.labels[tr]))
+                    rec = {"protocol": name, "model": model, "seed": seed, "split": split, "accuracy": rep.accuracy,
+                           "n_test": int(len(te)), "n_train": int(len(tr)), "fit_seconds": fit_s,
+                           "views": args.views if model == "posehar" else 0,
+                           "recall": dict(zip(rep.classes, rep.recall))}
+                    print(f"{name} seed {seed} {split} {model}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
+                    done.append(rec)
+                    if path:
+                        with path.open("a") as fh:
+                            fh.write(json.dumps(rec) + "\n")
+    return done
+
+
+def table(records: list[dict]) -> str:
+    lines = ["| protocol | goal | posehar | mean/std + LR | tutorial LSTM | posehar fit s (2 cores) |",
+             "|---|---|---|---|---|---|"]
+    for name in PROTOCOLS:
+        rows = [r for r in records if r["protocol"] == name]
+        if not rows:
+            continue
+        cells = []
+        for model in MODELS:
+            accs = _pooled([r for r in rows if r["model"] == model])
+            cells.append(f"{np.mean(accs):.3f} ± {np.std(accs):.3f}" if accs else "—")
+        fit = [r["fit_seconds"] for r in rows if r["model"] == "posehar"]
+        cells.append(f"{np.mean(fit):.0f}" if fit else "—")
+        lines.append(f"| {name} | {GOALS.get(name, '—')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _pooled(rows: list[dict]) -> list[float]:
+    """Per seed: the accuracy over all test sequences of its splits (folds pooled)."""
+    out = []
+    for seed in sorted({r["seed"] for r in rows}):
+        rs = [r for r in rows if r["seed"] == seed]
+        out.append(sum(r["accuracy"] * r["n_test"] for r in rs) / sum(r["n_test"] for r in rs))
+    return out
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--folds", type=int, default=5, help="folds of the cross-subject protocols (default 5)")
+    p.add_argument("--views", type=int, default=TRAIN_VIEWS, help="extra viewpoints per 3D recording for posehar")
+    p.add_argument("--results", help="JSON-lines file of records (resumed)")
+    p.add_argument("--table", nargs="*", help="only print the table of these results files")
+    args = p.parse_args(argv)
+    if args.table is not None:
+        records = [json.loads(line) for f in args.table for line in Path(f).read_text().splitlines() if line.strip()]
+    else:
+        records = run(args)
+    print(table(records))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Teach a trained model new actions from a few clips: its encoder kept, a new logistic regression.
+
+The seed system's idea: an encoder trained on many actions turns any movement into a temporal
+vector, so a new set of actions needs only a logistic regression on the vectors of a few
+clips per class (seconds, not minutes). The 'unknown' thresholds are set from cross-validated
+predictions on the clips themselves; the input-novelty test (distance of the input features
+to the encoder's training frames) is kept from the base model.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.model_selection import GroupKFold, StratifiedKFold
+
+from .classifier import PoseActionClassifier
+from .errors import PoseharError
+from .models import get_model
+from .sequence import KeypointSequence
+
+
+def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[KeypointSequence], y: Sequence[str],
+             groups: Sequence[str] | None = None, cv: int = 5) -> tuple[PoseActionClassifier, dict]:
+    """A new model with ``base``'s encoder and a head fit on ``X``, ``y`` (at least 2 classes,
+    2 clips each). Returns (model, record); the record holds the cross-validated accuracy on
+    the clips (grouped by ``groups`` when given) with ``cv`` folds or fewer."""
+    base = get_model(base)
+    if not hasattr(base, "encoder_"):
+        raise PoseharError("--from needs a fitted model bundle")
+    X, y = list(X), np.asarray(y).astype(str)
+    counts = Counter(y.tolist())
+    if len(counts) < 2 or min(counts.values()) < 2:
+        raise PoseharError(f"teaching new actions needs at least 2 classes with at least 2 clips each; got "
+                           f"{dict(counts)}")
+    model = copy.deepcopy(base)
+    model.classes_ = np.unique(y)
+    target = np.searchsorted(model.classes_, y)
+    config = model.feature_config_
+    feats = [model._prepare(s, config) for s in X]
+    mirrored = [model._prepare(s, config, mirrored=True) for s in X] if model._head_sees_mirrors() else None
+    vectors = model._vectors(feats)
+    mirror_vectors = None if mirrored is None else model._vectors(mirrored)
+    record: dict = {"base_classes": base.classes_.tolist(), "clips": len(X), "clips_per_class": dict(counts)}
+    folds = _folds(target, groups, cv)
+    if folds:
+        proba = np.zeros((len(X), len(model.classes_)))
+        for train, test in folds:
+            model._fit_head(vectors, mirror_vectors, target, train)
+            proba[test] = model.logreg_.predict_proba(model.scaler_.transform(vectors[test]))
+        correct = proba.argmax(1) == target
+        record["cross_validation"] = {"folds": len(folds), "accuracy": float(correct.mean()),
+                                      "grouped": groups is not None}
+        model.confidence_threshold_ = (float(np.quantile(proba.max(1)[correct], 1 - model.unknown_coverage))
+                                       if correct.any() else 0.0)
+    else:
+        model.confidence_threshold_ = 0.0
+    model._fit_head(vectors, mirror_vectors, target, np.arange(len(X)))
+    model.novelty_threshold_ = 1.5 * float(np.quantile(model._vector_distance(vectors), 0.99))
+    model.training_ = {**getattr(base, "training_", {}), "taught": record}
+    return model, record
+
+
+def _folds(target: np.ndarray, groups, cv: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Grouped folds when groups are given, else stratified; as many as the smallest class allows."""
+    if cv < 2:
+        return []
+    idx = np.arange(len(target))
+    if groups is not None and len(set(groups)) >= 2:
+        k = min(cv, len(set(groups)))
+        return list(GroupKFold(n_splits=k).split(idx, target, np.asarray(groups)))
+    k = min(cv, int(np.bincount(target).min()))
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=0).split(idx, target)) if k >= 2 else []

@@ -1,0 +1,170 @@
+"""The common body layout: every source's table, the pinhole projection, and the shared skeleton files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posehar.body import COMMON_JOINTS, SOURCE_LAYOUTS, identify_layout, sequence_to_common, to_common
+from posehar.datasets.skeleton_file import SkeletonFile, is_skeleton_file
+from posehar.errors import DatasetLayoutError, KeypointFormatError
+from posehar.geometry import FOCAL_PX, View, project
+from posehar.sequence import KeypointSequence
+from posehar.skeleton import SkeletonClip
+
+# A person standing 2.5 m in front of a Kinect, facing it, in Kinect camera space (x to the sensor's
+# left, y up, metres): the performer's left side is at smaller x.
+STANDING = {
+    "head": (0.0, 0.75, 2.5), "left_shoulder": (-0.2, 0.5, 2.5), "right_shoulder": (0.2, 0.5, 2.5),
+    "left_elbow": (-0.25, 0.2, 2.5), "right_elbow": (0.25, 0.2, 2.5), "left_wrist": (-0.27, -0.05, 2.5),
+    "right_wrist": (0.27, -0.05, 2.5), "left_hip": (-0.12, 0.0, 2.5), "right_hip": (0.12, 0.0, 2.5),
+    "left_knee": (-0.12, -0.45, 2.5), "right_knee": (0.12, -0.45, 2.5), "left_ankle": (-0.12, -0.9, 2.5),
+    "right_ankle": (0.12, -0.9, 2.5),
+}
+SETS = ("g3d", "msrc12", "kinder_gator", "utd_mhad", "nw_ucla", "ntu60_p001", "sbu_interaction", "penn_action",
+        "jhmdb_gt14", "yoga_posepilot", "urfall_alphapose")
+
+
+def _source_frame(layout, image_xy: dict[str, tuple[float, float]], rng) -> np.ndarray:
+    """One frame in ``layout``: each common joint at its given place, every other joint random."""
+    channels = 3 if layout.space == "camera3d" else (layout.visibility + 1 if layout.visibility is not None else 2)
+    frame = rng.uniform(0.2, 0.8, (len(layout.joint_names), channels)).astype(np.float32)
+    for joint, source in zip(COMMON_JOINTS, layout.common):
+        i = layout.joint_names.index(source)
+        frame[i, :len(image_xy[joint])] = image_xy[joint]
+        if layout.visibility is not None:
+            frame[i, layout.visibility] = 1.0
+    return frame
+
+
+@pytest.mark.parametrize("layout", SOURCE_LAYOUTS, ids=lambda s: s.name)
+def test_each_source_table_puts_a_known_pose_on_the_same_common_joints(layout):
+    rng = np.random.default_rng(0)
+    if layout.space == "camera3d":
+        pose = STANDING
+        expected, _ = project(np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None])
+    else:  # pixels of a 640x480 frame
+        pose = {j: (320 - 200 * x, 240 - 200 * y) for j, (x, y, _) in STANDING.items()}
+        expected = np.array([pose[j] for j in COMMON_JOINTS], np.float32)[None]
+    frame = _source_frame(layout, pose, rng)
+    seq = to_common(SkeletonClip(frame[None], layout.joint_names))
+    assert seq.layout == "common_body"
+    np.testing.assert_allclose(seq.pose[0, :, :2], expected[0], atol=1e-3)
+    assert seq.pose[0, :, 2].all()
+
+
+def test_layout_is_identified_from_joint_names_whatever_their_order_or_spelling():
+    kinect = identify_layout(["HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft",
+                              "WristLeft", "HandLeft", "ShoulderRight", "ElbowRight", "WristRight", "HandRight",
+                              "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft", "HipRight", "KneeRight",
+                              "AnkleRight", "FootRight"])
+    assert kinect.name == "kinect_v1"
+    snake = identify_layout(["hip_center", "spine", "shoulder_center", "head", "shoulder_left", "elbow_left",
+                             "wrist_left", "hand_left", "shoulder_right", "elbow_right", "wrist_right",
+                             "hand_right", "hip_left", "knee_left", "ankle_left", "foot_left", "hip_right",
+                             "knee_right", "ankle_right", "foot_right"])
+    assert snake.name == "kinect_v1"
+    penn = next(s for s in SOURCE_LAYOUTS if s.name == "penn_action")
+    shuffled = list(reversed(penn.joint_names))
+    found = identify_layout(shuffled)
+    assert found.name == "penn_action" and found.joint_names == tuple(shuffled)
+    assert found.index()[0] == shuffled.index("head")
+    with pytest.raises(KeypointFormatError, match="no known skeleton layout"):
+        identify_layout(["nose", "tail", "wing"])
+
+
+def test_a_joint_the_source_did_not_see_is_masked_not_invented():
+    penn = next(s for s in SOURCE_LAYOUTS if s.name == "penn_action")
+    frame = np.zeros((1, 13, 3), np.float32)
+    frame[0, :, :2] = np.arange(26).reshape(13, 2) + 100
+    frame[0, :, 2] = 1
+    frame[0, penn.joint_names.index("left_knee"), 2] = 0  # annotated as not visible
+    seq = to_common(SkeletonClip(frame, penn.joint_names))
+    knee = COMMON_JOINTS.index("left_knee")
+    assert seq.pose[0, knee].tolist() == [0.0, 0.0, 0.0]
+    assert seq.pose[0, :, 2].sum() == 12
+
+
+def test_projection_puts_a_standing_kinect_skeleton_upright_where_a_camera_at_the_sensor_sees_it():
+    joints = np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None]
+    xy, seen = project(joints)
+    assert seen.all()
+    at = {j: xy[0, i] for i, j in enumerate(COMMON_JOINTS)}
+    # upright: head above shoulders above hips above knees above ankles (image y down)
+    assert at["head"][1] < at["left_shoulder"][1] < at["left_hip"][1] < at["left_knee"][1] < at["left_ankle"][1]
+    # facing the camera: the performer's left side is on the image's right
+    assert at["left_shoulder"][0] > at["right_shoulder"][0]
+    # pinhole: the hip centre (x 0, y 0, 2.5 m) at the principal point; a joint 0.75 m up, 525*0.75/2.5 px higher
+    assert np.allclose((at["left_hip"] + at["right_hip"]) / 2, (320, 240))
+    assert at["head"][1] == pytest.approx(240 - FOCAL_PX * 0.75 / 2.5)
+
+
+def test_untracked_joints_at_zero_depth_are_not_seen_and_views_rotate_the_performer():
+    joints = np.array([[[0.0, 0.5, 2.0], [0.0, 0.0, 0.0]]])
+    xy, seen = project(joints)
+    assert seen.tolist() == [[True, False]] and xy[0, 1].tolist() == [0.0, 0.0]
+    body = np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None]
+    front, _ = project(body)
+    side, _ = project(body, View(yaw=90.0))
+    width = lambda p: abs(p[0, 1, 0] - p[0, 2, 0])  # noqa: E731 - shoulder width in pixels
+    assert width(side) < 0.1 * width(front)  # seen from the side, the shoulders overlap
+    assert abs(side[0, 0, 1] - front[0, 0, 1]) < 1.0  # the head stays at the same height
+
+
+def test_mediapipe_keypoints_from_video_map_to_the_common_body():
+    pose = np.zeros((2, 33, 4), np.float32)
+    pose[:, :, :2] = 0.5
+    pose[:, :, 3] = 0.9
+    pose[:, 11, :2] = (0.6, 0.4)  # left shoulder
+    pose[:, 27, 3] = 0.1          # left ankle barely visible
+    seq = sequence_to_common(KeypointSequence(pose=pose, frame_size=(640, 480)))
+    assert seq.layout == "common_body"
+    assert seq.pose[0, COMMON_JOINTS.index("left_shoulder"), :2].tolist() == pytest.approx([0.6 * 4 / 3, 0.4])
+    assert seq.pose[0, COMMON_JOINTS.index("left_ankle")].tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_shared_set_reads_in_the_common_body(shared, name):
+    sf = SkeletonFile(shared / "skeletons" / f"{name}.npz")
+    assert len(sf) == len(sf.labels) and set(sf.groups) == set(sf.subjects)
+    seq = sf.sequence(0)
+    seen = seq.pose[..., 2] > 0
+    head, hips = COMMON_JOINTS.index("head"), COMMON_JOINTS.index("left_hip")
+    both = seen[:, head] & seen[:, hips]
+    assert both.any()
+    assert (seq.pose[both, head, 1] < seq.pose[both, hips, 1]).mean() > 0.9  # upright in the image
+
+
+def test_skeleton_protocols_come_from_the_arrays(shared):
+    penn = SkeletonFile(shared / "skeletons" / "penn_action.npz")
+    desc, train, test = penn.protocol()
+    assert (len(train), len(test)) == (1258, 1068)
+    ucla = SkeletonFile(shared / "skeletons" / "nw_ucla.npz")
+    desc, train, test = ucla.protocol()
+    assert "cross-view" in desc and set(np.char.lower(ucla.extra["views"][test].astype(str))) == {"v03"}
+    assert SkeletonFile(shared / "skeletons" / "g3d.npz").protocol() is None
+    sbu = SkeletonFile(shared / "skeletons" / "sbu_interaction.npz", person=2)
+    assert sbu.layout.name == "sbu_person"
+
+
+def test_bad_skeleton_files_are_refused_naming_the_file(tmp_path):
+    good = dict(joints=np.zeros((5, 13, 3), np.float32), offsets=np.array([0, 2, 5]),
+                joint_names=np.array(next(s for s in SOURCE_LAYOUTS if s.name == "penn_action").joint_names),
+                labels=np.array(["a", "b"]), subjects=np.array(["s1", "s2"]), fps=np.array(30.0))
+    cases = {
+        "missing": {k: v for k, v in good.items() if k != "offsets"},
+        "offsets": {**good, "offsets": np.array([0, 3, 2])},
+        "nan": {**good, "joints": np.full((5, 13, 3), np.nan, np.float32)},
+        "subjects": {**good, "subjects": np.array(["s1"])},
+        "names": {**good, "joint_names": np.array([f"j{i}" for i in range(13)])},
+    }
+    for name, arrays in cases.items():
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, **arrays)
+        with pytest.raises((DatasetLayoutError, KeypointFormatError), match=name):
+            SkeletonFile(path)
+    text = tmp_path / "text.npz"
+    text.write_text("not a zip")
+    assert not is_skeleton_file(text)
+    with pytest.raises(DatasetLayoutError, match="text.npz"):
+        SkeletonFile(text)
