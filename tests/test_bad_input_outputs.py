@@ -328,3 +328,29 @@ def test_interrupted_train_promises_no_resume(capsys, data3, tmp_path, monkeypat
     assert main(["train", str(data3), "-o", str(tmp_path / "m"), "--cv", "0"]) == 130
     err = capsys.readouterr().err
     assert "resume" not in err and "start again" in err
+
+
+# ------------------------------------------------------------ item 6: small training data
+def test_train_on_one_person(capsys, data3, tmp_path):
+    for f in data3.glob("p0[23].*"):
+        f.unlink()
+    assert "at least 2 people" in cli_error(capsys, ["train", str(data3), "-o", str(tmp_path / "m"), "--cv", "0"])
+
+
+def test_train_on_one_class(capsys, gestures, tmp_path):
+    import numpy as np
+
+    data = tmp_path / "one_class"
+    data.mkdir()
+    for p in ("p01", "p02"):
+        with np.load(gestures / f"{p}.npz") as d:
+            keep = d["labels"] == "hello"
+            np.savez(data / f"{p}.npz", **{k: d[k][keep] for k in d.files})
+    assert "at least 2 classes" in cli_error(capsys, ["train", str(data), "-o", str(tmp_path / "m"), "--cv", "0"])
+
+
+def test_train_default_cv_on_three_people_uses_three_folds(capsys, data3, tmp_path):
+    assert main(["train", str(data3), "-o", str(tmp_path / "m"), "--epochs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "3 people" in captured.err and "--cv 3" in captured.err
+    assert "3-fold" in captured.out
