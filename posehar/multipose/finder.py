@@ -22,6 +22,8 @@ One landmark pass per person per frame, plus the periodic scan.
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 
@@ -96,7 +98,7 @@ class PeopleFinder:
         self.frame = -1
         self._next_scan = 0
         self._interval = config.scan_every
-        self.stats = {"frames": 0, "scans": 0, "scan_calls": 0, "follow_calls": 0}
+        self.stats = {"frames": 0, "scans": 0, "scan_calls": 0, "follow_calls": 0, "scan_s": 0.0, "follow_s": 0.0}
 
     # -- following --------------------------------------------------------------------------------
     def _graph(self, track_id: int):
@@ -130,8 +132,10 @@ class PeopleFinder:
         patch = np.ascontiguousarray(patch)
         patch.flags.writeable = False
         graph = self._graph(track.id)  # created outside quiet(): its lock is not re-entrant
+        t0 = time.perf_counter()
         with self._log_filter.quiet():
             result = graph.process(patch)
+        self.stats["follow_s"] += time.perf_counter() - t0
         self.stats["follow_calls"] += 1
         if result.pose_landmarks is None:
             return None
@@ -222,6 +226,7 @@ class PeopleFinder:
         cfg = self.config
         h, w = rgb.shape[:2]
         self.stats["scans"] += 1
+        t0 = time.perf_counter()
         found_now = [tr for tr in self.tracks if tr.state == "active" and tr.last_frame == t]
         detections = self.scan(rgb, [tr.box for tr in found_now])
         waiting = [tr for tr in self.tracks if tr.state in ("active", "lost") and tr.last_frame != t]
@@ -241,6 +246,7 @@ class PeopleFinder:
         else:
             self._interval = min(self._interval * 2, cfg.scan_every_max)
         self._next_scan = t + self._interval
+        self.stats["scan_s"] += time.perf_counter() - t0
 
     def _end_duplicates(self, t: int, size: tuple[int, int]) -> None:
         """Two tracks on one person (a follower that jumped to its neighbour): end the younger one."""
