@@ -29,11 +29,11 @@ def _source_frame(layout, image_xy: dict[str, tuple[float, float]], rng) -> np.n
     """One frame in ``layout``: each common joint at its given place, every other joint random."""
     channels = 3 if layout.space == "camera3d" else (layout.visibility + 1 if layout.visibility is not None else 2)
     frame = rng.uniform(0.2, 0.8, (len(layout.joint_names), channels)).astype(np.float32)
-    for joint, source in zip(COMMON_JOINTS, layout.common):
-        i = layout.joint_names.index(source)
-        frame[i, :len(image_xy[joint])] = image_xy[joint]
-        if layout.visibility is not None:
-            frame[i, layout.visibility] = 1.0
+    for joint, row in zip(COMMON_JOINTS, layout.weights()):
+        for i in np.flatnonzero(row):  # a joint read as a weighted mean: every part at the same place
+            frame[i, :len(image_xy[joint])] = image_xy[joint]
+            if layout.visibility is not None:
+                frame[i, layout.visibility] = 1.0
     return frame
 
 
@@ -68,9 +68,23 @@ def test_layout_is_identified_from_joint_names_whatever_their_order_or_spelling(
     shuffled = list(reversed(penn.joint_names))
     found = identify_layout(shuffled)
     assert found.name == "penn_action" and found.joint_names == tuple(shuffled)
-    assert found.index()[0] == shuffled.index("head")
+    assert found.weights()[0, shuffled.index("head")] == 1.0
     with pytest.raises(KeypointFormatError, match="no known skeleton layout"):
         identify_layout(["nose", "tail", "wing"])
+
+
+def test_kinect_head_centre_becomes_the_face_like_a_nose():
+    kinect = identify_layout(["HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft",
+                              "WristLeft", "HandLeft", "ShoulderRight", "ElbowRight", "WristRight", "HandRight",
+                              "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft", "HipRight", "KneeRight",
+                              "AnkleRight", "FootRight"])
+    frame = np.zeros((1, 20, 3), np.float32)
+    frame[0, :, 2] = 2.5
+    frame[0, kinect.joint_names.index("Head"), 1] = 0.75
+    frame[0, kinect.joint_names.index("ShoulderCenter"), 1] = 0.5
+    seq = to_common(SkeletonClip(frame, kinect.joint_names))
+    face_y = 0.45 * 0.75 + 0.55 * 0.5
+    assert seq.pose[0, 0, 1] == pytest.approx(240 - FOCAL_PX * face_y / 2.5, abs=1e-3)
 
 
 def test_a_joint_the_source_did_not_see_is_masked_not_invented():
@@ -133,6 +147,24 @@ def test_every_shared_set_reads_in_the_common_body(shared, name):
     both = seen[:, head] & seen[:, hips]
     assert both.any()
     assert (seq.pose[both, head, 1] < seq.pose[both, hips, 1]).mean() > 0.9  # upright in the image
+
+
+@pytest.mark.parametrize("name", ("g3d", "msrc12", "utd_mhad", "nw_ucla", "ntu60_p001", "sbu_interaction",
+                                  "penn_action", "yoga_posepilot"))
+def test_the_head_is_the_face_in_every_source(shared, name):
+    """Median height of the common head above the mid-shoulder point, in shoulder widths: the same
+    (0.5-0.7) for Kinect head centres mapped to the face as for MediaPipe's nose and Penn's head."""
+    from posehar.features import body_frame
+
+    sf = SkeletonFile(shared / "skeletons" / f"{name}.npz")
+    heights = []
+    for i in range(0, len(sf), max(1, len(sf) // 60)):
+        seq = sf.sequence(i)
+        coords, centre, scale = body_frame(seq)
+        seen = seq.pose[:, 0, 2] > 0
+        if seen.any():
+            heights.append(np.median((centre[seen, 1] - coords[seen, 0, 1]) / scale))
+    assert 0.5 <= np.median(heights) <= 0.7
 
 
 def test_skeleton_protocols_come_from_the_arrays(shared):
