@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import socket
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -234,8 +235,35 @@ def _dask_client(scheduler: Any) -> tuple[Any, bool]:
             "extracting on a Dask cluster needs dask.distributed: pip install 'posehar[dask]'"
         ) from None
     if isinstance(scheduler, str):
-        return distributed.Client(scheduler), True
+        check_scheduler_reachable(scheduler)
+        try:
+            return distributed.Client(scheduler, timeout=10), True
+        except Exception as exc:  # noqa: BLE001 - something listens there, but not a Dask scheduler
+            why = f"{type(exc).__name__}: {exc}"
+            raise PoseharError(f"the Dask scheduler at {scheduler} does not answer as one "
+                               f"({why[:200]}); check the address") from None
     return scheduler, False
+
+
+def check_scheduler_reachable(address: str, timeout: float = 5.0) -> None:
+    """Raise PoseharError at once unless a TCP connection to ``address`` (``tcp://HOST:PORT``,
+    ``tls://...`` or ``HOST:PORT``) opens within ``timeout`` seconds (distributed.Client
+    would retry for 30 s before failing)."""
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in ("tcp", "tls"):
+        return  # inproc://, ucx://, ...: left to distributed
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise PoseharError(f"--scheduler {address!r} is not an address of the form tcp://HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise PoseharError(f"cannot reach the Dask scheduler at {address} ({why} within {timeout:g} s); "
+                           "is it running?") from None
 
 
 def _run_jobs(jobs: Sequence[tuple["Sample", str]], args: tuple, workers: int, client: Any) -> Iterator[SampleResult]:
@@ -285,9 +313,9 @@ def extract_dataset(
     frame rate assumed for frame folders. Never raises for a bad input: see the report.
     """
     t0 = time.perf_counter()
-    store = store if isinstance(store, KeypointStore) else KeypointStore(store)
     client, owned = _dask_client(scheduler) if scheduler is not None else (None, False)
-    try:
+    try:  # the scheduler is checked first: an unreachable one leaves no new store behind
+        store = store if isinstance(store, KeypointStore) else KeypointStore(store)
         store.clean_temp()
         results, jobs, duplicates = _plan(samples, store, settings, frames_fps, retry_failed)
         args = (str(store.root.resolve()), settings, frames_fps, retry_failed)

@@ -30,12 +30,13 @@ import json
 import os
 import socket
 import time
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import __version__
-from .errors import StoreError
+from .errors import NPZ_READ_ERRORS, StoreError
 from .pose import PoseSettings
 from .sequence import KeypointSequence
 
@@ -89,14 +90,42 @@ def _folder_files(folder: Path) -> list[tuple[str, Path]]:
     return sorted((p.relative_to(folder).as_posix(), p) for p in files)
 
 
+def _stat_sig(st: os.stat_result) -> list[int]:
+    """Size, mtime, ctime and inode. Content rewritten in place with the old size and mtime put
+    back (``touch -d``, ``os.utime``) still moves the ctime, which only the kernel sets; a copy
+    over the file from elsewhere is another inode or ctime too. Costs one stat, no reading."""
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
 def _signature(path: Path) -> tuple[str, list[tuple[str, Path]]]:
-    """Cheap fingerprint that changes when the content may have changed (size, mtime)."""
+    """Cheap fingerprint that changes when the content may have changed (see :func:`_stat_sig`)."""
     if path.is_dir():
         files = _folder_files(path)
-        listing = [(name, p.stat().st_size, p.stat().st_mtime_ns) for name, p in files]
-        return "dir:" + hashlib.sha256(canonical_json(listing).encode()).hexdigest(), files
-    st = path.stat()
-    return f"file:{st.st_size}:{st.st_mtime_ns}", []
+        listing = [(name, *_stat_sig(p.stat())) for name, p in files]
+        return "dir2:" + hashlib.sha256(canonical_json(listing).encode()).hexdigest(), files
+    return "file2:" + ":".join(map(str, _stat_sig(path.stat()))), []
+
+
+def read_json_object(path: Path, what: str) -> dict:
+    """The JSON object in ``path``; StoreError "store damaged at PATH: ..." if it is not one.
+
+    FileNotFoundError passes through (the caller knows what a missing file means).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise StoreError(f"store damaged at {path}: cannot read it ({exc.strerror or exc}); {what}") from None
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"store damaged at {path}: not UTF-8 text (byte {exc.start}); {what}") from None
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"store damaged at {path}: not JSON ({exc.msg} at line {exc.lineno}); {what}") from None
+    if not isinstance(obj, dict):
+        raise StoreError(f"store damaged at {path}: a JSON {type(obj).__name__}, not an object; {what}")
+    return obj
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -169,10 +198,8 @@ class KeypointStore:
     def _open(self, create: bool) -> None:
         meta = self.root / "store.json"
         if meta.is_file():
-            try:
-                info = json.loads(meta.read_text())
-            except (OSError, json.JSONDecodeError) as exc:
-                raise StoreError(f"{meta} is unreadable ({exc}); the store is damaged") from None
+            info = read_json_object(meta, "it should hold only the store's format and version: "
+                                          f'{canonical_json({"format": STORE_FORMAT, "version": STORE_VERSION})}')
             if info.get("format") != STORE_FORMAT or info.get("version") != STORE_VERSION:
                 raise StoreError(
                     f"{self.root} is a keypoint store of format {info.get('format')!r} version "
@@ -197,9 +224,13 @@ class KeypointStore:
 
     def _read_index(self) -> dict[str, dict[str, str]]:
         try:
-            return json.loads(self._index_path.read_text()).get("entries", {})
-        except (OSError, json.JSONDecodeError, AttributeError):
+            entries = json.loads(self._index_path.read_bytes().decode("utf-8")).get("entries", {})
+        except (OSError, ValueError, AttributeError):  # ValueError: not UTF-8, not JSON
             return {}  # a missing or damaged index only costs rehashing
+        if not isinstance(entries, dict):
+            return {}
+        return {k: v for k, v in entries.items()
+                if isinstance(v, dict) and isinstance(v.get("sig"), str) and isinstance(v.get("sha256"), str)}
 
     def content_hash(self, path: str | os.PathLike) -> str:
         """sha256 of a file's bytes, or of a folder's sorted (name, size, sha256) list.
@@ -207,9 +238,11 @@ class KeypointStore:
         Cached by (absolute path, size, mtime_ns) - for folders, of every file - in
         ``hash_index.json``; call :meth:`flush_index` to persist new entries (done every 10 s).
         """
-        p = Path(path).resolve()
-        if not p.exists():
-            raise FileNotFoundError(f"input not found: {p}")
+        p = Path(os.path.realpath(path))  # no RuntimeError on a symlink loop: stat below says ELOOP
+        try:
+            p.stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"input not found: {p}") from None
         if self._index is None:
             self._index = self._read_index()
         sig, files = _signature(p)
@@ -305,17 +338,42 @@ class KeypointStore:
     def record(self, key: str) -> dict | None:
         """The record of ``key``, or None if it was never finished."""
         path = self.record_path(key)
+        redo = "delete it to redo that sample"
         try:
-            return json.loads(path.read_text())
+            rec = read_json_object(path, redo)
         except FileNotFoundError:
             return None
-        except (OSError, json.JSONDecodeError) as exc:
-            raise StoreError(f"{path} is unreadable ({exc}); delete it to redo that sample") from None
+        problem = ("its key is not its name" if rec.get("key") != key
+                   else "status is neither 'ok' nor 'failed'" if rec.get("status") not in ("ok", "failed")
+                   else "frames is not a count" if type(rec.get("frames")) is not int or rec["frames"] < 0
+                   else "reason is not text" if not isinstance(rec.get("reason"), str)
+                   else "label or source is not text" if not (isinstance(rec.get("label"), str)
+                                                              and isinstance(rec.get("source"), str))
+                   else "")
+        if problem:
+            raise StoreError(f"store damaged at {path}: {problem}; {redo}")
+        return rec
 
     def has(self, key: str) -> bool:
-        """True if ``key`` was extracted successfully and its sequence is on disk."""
+        """True if ``key`` was extracted successfully and its sequence is on disk, intact as far
+        as a cheap check tells (:meth:`sequence_intact`)."""
         rec = self.record(key)
-        return rec is not None and rec.get("status") == "ok" and self.sequence_path(key).is_file()
+        return rec is not None and rec["status"] == "ok" and self.sequence_intact(key, rec)
+
+    def sequence_intact(self, key: str, rec: dict) -> bool:
+        """Whether ``key``'s sequence file is there, has the size its record holds (records of
+        earlier versions hold none) and reads as a zip holding a pose array. Reads the zip's
+        directory only, not the arrays: bytes garbled inside an array keep the size and are
+        caught by the zip's CRC when the sequence is loaded."""
+        path = self.sequence_path(key)
+        try:
+            size = path.stat().st_size
+            if "sequence_bytes" in rec and rec["sequence_bytes"] != size:
+                return False
+            with zipfile.ZipFile(path) as zf:
+                return "pose.npy" in zf.namelist()
+        except NPZ_READ_ERRORS:
+            return False
 
     def load(self, key: str) -> KeypointSequence:
         """The sequence stored under ``key`` (raises if there is none)."""
@@ -351,7 +409,9 @@ class KeypointStore:
         seq.label = sample.label
         seq.meta.update(label=sample.label, group=sample.group, kind=sample.kind, store_key=key)
         seq.save(self.sequence_path(key))
-        return self._record(key, sample, settings, status="ok", reason="", frames=len(seq), seconds=seconds)
+        size = self.sequence_path(key).stat().st_size
+        return self._record(key, sample, settings, status="ok", reason="", frames=len(seq), seconds=seconds,
+                            sequence_bytes=size)
 
     def record_failure(self, key: str, sample: "Sample", settings: dict, reason: str, seconds: float = 0.0) -> dict:
         """Record that ``sample`` cannot be extracted with these settings, and why."""

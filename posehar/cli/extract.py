@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
 
     check_outputs([Output(args.out, "--out", folder=True)], inputs=[args.root])
+    if args.scheduler:  # before listing the dataset or creating the store, not after distributed's 30 s
+        from ..extract import check_scheduler_reachable
+
+        check_scheduler_reachable(args.scheduler)
     options = dict(args.options)
     try:
         samples = all_samples(args.dataset, args.root, args.split or 1, **options)

@@ -88,16 +88,28 @@ def existing_dir(root: str | os.PathLike, what: str) -> Path:
     return path
 
 
+def _entry_is(entry: os.DirEntry, kind: str) -> bool | None:
+    """``entry.is_dir()`` / ``is_file()``, or None where it cannot be told (a symlink loop, no permission)."""
+    try:
+        return entry.is_dir() if kind == "dir" else entry.is_file()
+    except OSError:
+        return None
+
+
 def subdirs(path: Path) -> list[str]:
-    """Names of the non-hidden sub-folders of ``path``, sorted."""
-    return sorted(e.name for e in os.scandir(path) if e.is_dir() and not e.name.startswith("."))
+    """Names of the non-hidden sub-folders of ``path``, sorted (an entry that cannot be stat'ed is none)."""
+    return sorted(e.name for e in os.scandir(path) if not e.name.startswith(".") and _entry_is(e, "dir"))
 
 
 def files_with(path: Path, extensions: Sequence[str]) -> list[Path]:
-    """Non-hidden files directly in ``path`` whose suffix (any case) is in ``extensions``."""
+    """Non-hidden files directly in ``path`` whose suffix (any case) is in ``extensions``.
+
+    An entry with such a suffix that cannot be stat'ed (a symlink loop, say) is listed too, so that
+    it fails on its own when read instead of stopping the listing of everything else.
+    """
     return sorted(
         Path(e.path) for e in os.scandir(path)
-        if e.is_file() and not e.name.startswith(".") and Path(e.name).suffix.lower() in extensions
+        if not e.name.startswith(".") and Path(e.name).suffix.lower() in extensions and _entry_is(e, "file") is not False
     )
 
 
