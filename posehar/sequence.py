@@ -169,6 +169,8 @@ class KeypointSequence:
                     f"{path}: sequence format version {meta.get('format_version')} is not "
                     f"{FORMAT_VERSION}; re-extract it with this posehar"
                 )
+            if np.shape(arrays["pose"])[:1] == (0,):  # a 0-byte video is an error too, not "no person"
+                raise KeypointFormatError(f"{path}: holds no frames (pose shape {arrays['pose'].shape})")
             return cls(
                 pose=arrays["pose"], left_hand=arrays.get("left_hand"), right_hand=arrays.get("right_hand"),
                 pose_present=arrays.get("pose_present"), left_present=arrays.get("left_present"),
@@ -271,6 +273,8 @@ def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
         fps = float(meta.get("fps", 30.0))
     except (TypeError, ValueError):
         raise KeypointFormatError(f"{sidecar}: 'fps' must be a number, got {meta.get('fps')!r:.40}") from None
+    if not MIN_FPS <= fps <= MAX_FPS:  # NaN fails too
+        raise KeypointFormatError(f"{sidecar}: fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps}")
     group = str(meta.get("subject", p.stem))
     meta.setdefault("subject", group)
     sequences = []

@@ -58,11 +58,13 @@ def check_training_folder(data: str, cv: int) -> int:
     import numpy as np
 
     from ..errors import NPZ_READ_ERRORS, PoseharError
+    from ..sequence import _check_declared_sizes
 
     files = sorted(Path(data).glob("*.npz")) if Path(data).is_dir() else []
     classes: set[str] = set()
     for f in files:
         try:
+            _check_declared_sizes(f)  # not a zip (a bare .npy), or arrays too large: BadZipFile, ValueError
             with np.load(f, allow_pickle=False) as d:
                 classes |= {str(c) for c in d["labels"]} if "labels" in d.files else set()
         except NPZ_READ_ERRORS:
