@@ -52,35 +52,88 @@ def cv_folds(text: str) -> int:
 def check_training_folder(data: str, cv: int) -> int:
     """Refuse keypoint DATA too small to train on (reading only its labels); return the CV folds to
     use (fewer than asked, and said, when there are fewer people than folds)."""
-    import sys
     from pathlib import Path
 
     import numpy as np
 
-    from ..errors import NPZ_READ_ERRORS, PoseharError
+    from ..errors import NPZ_READ_ERRORS
     from ..sequence import _check_declared_sizes
 
     files = sorted(Path(data).glob("*.npz")) if Path(data).is_dir() else []
-    classes: set[str] = set()
+    labels: list[str] = []
+    groups: list[str] = []
     for f in files:
         try:
             _check_declared_sizes(f)  # not a zip (a bare .npy), or arrays too large: BadZipFile, ValueError
             with np.load(f, allow_pickle=False) as d:
-                classes |= {str(c) for c in d["labels"]} if "labels" in d.files else set()
+                found = [str(c) for c in d["labels"]] if "labels" in d.files else []
         except NPZ_READ_ERRORS:
-            pass  # the loader names the damaged file
-    if not files or not classes:
+            return cv  # the loader names the damaged file
+        labels += found
+        groups += [f.stem] * len(found)
+    if not files or not labels:
         return cv  # the loader says what is missing
-    if len(files) < 2:
-        raise PoseharError(f"{data} holds 1 person's file; training needs keypoint files of at least 2 people "
+    return choose_cv(str(data), labels, groups, cv)
+
+
+def _fold_problem(labels: list[str], groups: list[str], folds: int) -> str:
+    """Why grouped ``folds``-fold CV (as posehar.evaluation.cross_validate splits) cannot train
+    every fold on these labels and groups; '' when it can."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    y, g = np.asarray(labels), np.asarray(groups)
+    for train, _ in GroupKFold(n_splits=folds).split(np.zeros(len(y)), y, g):
+        if len(set(g[train])) < 2:
+            return "one of its folds would train on 1 person (training needs 2)"
+        if len(set(y[train])) < 2:
+            return f"one of its folds would train on 1 class ({y[train][0]})"
+    return ""
+
+
+def choose_cv(where: str, labels: list[str], groups: list[str], cv: int, required: bool = False) -> int:
+    """The grouped CV folds to use on these training labels and groups (one group = one person).
+
+    Refuses fewer than 2 people or classes. When ``cv`` folds cannot run (more folds than people,
+    or a fold that would train on 1 person or 1 class) it says so on stderr and uses the number of
+    folds nearest to ``cv`` that can, or none (0); with ``required`` (no test split, so CV is the
+    only figure) none is an error.
+    """
+    import sys
+
+    from ..errors import PoseharError
+
+    people, classes = len(set(groups)), sorted(set(labels))
+    if people < 2 and not required:
+        raise PoseharError(f"{where} holds 1 person's file; training needs keypoint files of at least 2 people "
                            "(one .npz per person): the encoder is validated on people it does not train on")
+    if people < 2:
+        raise PoseharError(f"{where}: its training clips are all of 1 person (group); training needs at least 2 "
+                           "(give a groups file naming each clip's person): the encoder is validated on people "
+                           "it does not train on")
     if len(classes) < 2:
-        raise PoseharError(f"{data} has 1 class ({', '.join(sorted(classes))}); training needs at least 2 classes")
-    if cv > len(files):
-        print(f"posehar: {data} has {len(files)} people, fewer than --cv {cv} folds; using --cv {len(files)}",
-              file=sys.stderr)
-        return len(files)
-    return cv
+        raise PoseharError(f"{where} has 1 class ({', '.join(classes)}); training needs at least 2 classes")
+    if cv <= 1:
+        return cv
+    why = _fold_problem(labels, groups, min(cv, people))
+    if not why:
+        if cv > people:
+            print(f"posehar: {where} has {people} people, fewer than --cv {cv} folds; using --cv {people}",
+                  file=sys.stderr)
+        return min(cv, people)
+    ok = [k for k in range(2, people + 1) if not _fold_problem(labels, groups, k)]
+    if ok:
+        best = min(ok, key=lambda k: (abs(k - cv), -k))
+        print(f"posehar: --cv {cv} on {where} ({people} people, {len(labels)} sequences): {why}; "
+              f"using --cv {best}", file=sys.stderr)
+        return best
+    if required:
+        raise PoseharError(f"{where} ({people} people, {len(labels)} sequences) is too small to cross-validate, "
+                           f"and its accuracy comes only from cross-validation: {why}; it needs more people "
+                           "with every class (at least 3)")
+    print(f"posehar: {where} ({people} people, {len(labels)} sequences) is too small to cross-validate: {why}; "
+          "training without cross-validation (--cv 0)", file=sys.stderr)
+    return 0
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -134,8 +187,15 @@ def run(args: argparse.Namespace) -> int:
             raise PoseharError("--from teaches from a clip folder or skeleton .npz DATA, not from --dataset")
         return _teach(args)
     if dataset_args(args):
+        from ..datasets.protocols import protocol_split
+
+        train, test = protocol_split(args.dataset, args.root, args.split)
+        # without a test split (custom) train_dataset cross-validates at least 2 folds
+        cv = args.cv if args.cv > 1 else (2 if test is None else 0)
+        cv = choose_cv(f"{args.dataset} at {args.root}", [s.label for s in train.samples],
+                       [str(s.group) for s in train.samples], cv, required=test is None)
         clf, record = train_dataset(args.dataset, args.root, args.store, args.out, split=args.split,
-                                    settings=settings_from(args), cv=args.cv if args.cv > 1 else 0, **params)
+                                    settings=settings_from(args), cv=cv, **params)
         if "test" in record:
             t = record["test"]
             print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
