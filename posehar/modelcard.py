@@ -17,6 +17,20 @@ def _cv_section(cv: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _sets_section(t: dict[str, Any]) -> list[str]:
+    """The skeleton sets a common-body model was trained on, with where each comes from."""
+    lines = [f"`{t.get('data')}`: {t['sequences']} training sequences ({t.get('training_views', 0)} extra random "
+             "viewpoints per 3D recording) from these sets, each set's labels mapped through the vocabulary "
+             f"(`{t.get('vocabulary')}`; left and right merged):", "",
+             "| set | sequences used | people | source layout | repository | commit | licence (as found) |",
+             "|---|---|---|---|---|---|---|"]
+    for s in t["sets"]:
+        licence = str(s.get("licence", "")).replace("|", "/")
+        lines.append(f"| {s['set']} | {s['sequences']} | {s['people']} | {s['source_layout']} | {s.get('repo', '')} | "
+                     f"{str(s.get('commit', ''))[:12]} | {licence} |")
+    return lines
+
+
 def render_model_card(name: str, config: dict[str, Any], digest: str | None = None) -> str:
     """Markdown model card for the bundle whose config.json is ``config`` (its params completed with
     the defaults of older bundles, see posehar.bundle.OLDER_BUNDLE_PARAMS) and whose digest is ``digest``."""
@@ -32,7 +46,9 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
              *([f"Bundle digest (`posehar info {name}`): `{digest}`. Compare it with one from a source you trust; "
                 "this card is inside the bundle and proves nothing by itself."] if digest else []), "",
              "## Data", ""]
-    if t.get("dataset"):
+    if t.get("sets"):
+        lines += _sets_section(t)
+    elif t.get("dataset"):
         lines.append(f"Dataset `{t['dataset']}` at `{t['root']}`, split {t['split']}: {t['protocol']}.")
     else:
         lines.append(f"`{t.get('data', '?')}`: {t.get('sequences', '?')} sequences of {len(t.get('groups', []))} "
@@ -47,6 +63,18 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
         lines += _cv_section(t["cross_validation"])
     if t.get("test"):
         lines.append(f"Test split accuracy: **{t['test']['accuracy']:.3f}** on {t['test']['n']} clips.")
+    if t.get("set_results"):
+        lines += ["", "Per set, people never seen in training (each set's own labels through the vocabulary; "
+                  f"{t['set_results']['protocol']}):", "", "| set | accuracy | sequences |", "|---|---|---|"]
+        lines += [f"| {r['set']} | {r['accuracy']:.3f} | {r['n']} |" for r in t["set_results"]["rows"]]
+    if t.get("taught"):
+        taught = t["taught"]
+        counts = ", ".join(f"{c} {n}" for c, n in sorted(taught["clips_per_class"].items()))
+        cv = taught.get("cross_validation")
+        lines += ["", f"**Taught** with `posehar train CLIPS --from`: the encoder of a model trained on "
+                  f"{', '.join(taught['base_classes'][:6])}... is kept; the logistic regression was fit on "
+                  f"{taught['clips']} clips ({counts})."
+                  + (f" Cross-validated accuracy on those clips: {cv['accuracy']:.3f} ({cv['folds']} folds)." if cv else "")]
     if t.get("personalized"):
         per = t["personalized"]
         counts = ", ".join(f"{c} {n}" for c, n in per["clips_per_class"].items())
@@ -63,11 +91,12 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
               f"{p['unknown_coverage']:.0%} of correct validation answers; temporal-vector novelty "
               f"{config['thresholds']['novelty']:.3f} and input novelty {config['thresholds']['input']:.3f}, "
               "from held-out people's windows) make it answer `unknown` on inputs unlike its training data.",
-              "", "Reproduce: `posehar train " + str(t.get("data", "DATA")) + f" -o {name} --cv "
-              + str(len(t.get("cross_validation", {}).get("fold_accuracy", [])) or 0) + "`", "",
+              "", "Reproduce: `" + (t.get("command") or "posehar train " + str(t.get("data", "DATA")) + f" -o {name} --cv "
+              + str(len(t.get("cross_validation", {}).get("fold_accuracy", [])) or 0)) + "`", "",
               "## Limitations", "",
-              "- Trained on webcam recordings of people facing the camera; other viewpoints, distances and "
-              "activities are outside what it has seen, and it can be confidently wrong there.",
+              *(t.get("limitations") or [
+                  "- Trained on webcam recordings of people facing the camera; other viewpoints, distances and "
+                  "activities are outside what it has seen, and it can be confidently wrong there."]),
               "- Only the classes above exist for it; anything else is at best `unknown`.",
               "- The cross-validation figure is for new people recorded in conditions like the training data."]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ recording as recorded.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -81,3 +82,25 @@ def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 
     return {"protocol": f"grouped {len(splits)}-fold CV by subject (no subject in both train and test)",
             "fold_accuracy": accs, "accuracy_mean": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
             "report": report.__dict__, "seconds": time.perf_counter() - start}
+
+
+def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
+    """How ``sf``'s labels read as ``model``'s classes: None when they are its classes already,
+    else the vocabulary's mapping of that set (for a model trained through a vocabulary).
+
+    Raises DatasetLayoutError when the set's labels are not the model's and no mapping exists.
+    """
+    from .errors import DatasetLayoutError
+    from .vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
+
+    classes = set(np.asarray(model.classes_).astype(str))
+    if set(sf.labels) <= classes:
+        return None
+    vocabulary = getattr(model, "training_", {}).get("vocabulary")
+    if vocabulary == "default":
+        vocabulary = DEFAULT_VOCABULARY
+    mapping = set_labels(read_vocabulary(vocabulary), sf.path) if vocabulary and Path(vocabulary).is_file() else None
+    if not mapping:
+        raise DatasetLayoutError(f"{sf.path}: its labels ({', '.join(sf.classes[:4])}, ...) are not classes of this "
+                                 "model and no vocabulary maps them")
+    return {k: v for k, v in mapping.items() if v in classes}

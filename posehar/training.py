@@ -170,9 +170,13 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
         from .errors import DatasetLayoutError
 
         raise DatasetLayoutError(f"{folder} holds no skeleton set file that the vocabulary uses")
-    record: dict = {"data": str(Path(folder)), "vocabulary": str(vocabulary or DEFAULT_VOCABULARY), "sets": sets,
+    record: dict = {"data": str(Path(folder)), "vocabulary": str(vocabulary) if vocabulary else "default", "sets": sets,
                     "sequences": len(X), "training_views": views, "groups": sorted(set(groups)),
                     "classes": sorted(set(y)),
+                    "command": f"posehar train {folder} -o {Path(out).name} --cv 0"
+                               + (f" --epochs {params['epochs']}" if "epochs" in params else "")
+                               + (f" --vocabulary {vocabulary}" if vocabulary else ""),
+                    "limitations": BODY_LIMITATIONS,
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
@@ -180,6 +184,18 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
     record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
     save_model(clf, out, training=record)
     return clf, record
+
+
+BODY_LIMITATIONS = [
+    "- Body keypoints only: it cannot tell actions apart by the hands or fingers, nor by the objects "
+    "held (a tennis swing and a badminton swing look alike).",
+    "- One person at a time; two-person interactions (SBU) are not among its classes.",
+    "- Its training people were recorded by Kinect sensors in labs (most sets), in sports videos (Penn Action) "
+    "and films (JHMDB); people much younger or older, unusual viewpoints and partly visible bodies are "
+    "less well covered.",
+    "- Only the classes above exist for it; anything else is at best `unknown`. For other actions, teach it "
+    "with `posehar train CLIPS --from body_actions`.",
+]
 
 
 def _provenance(path: Path) -> dict:

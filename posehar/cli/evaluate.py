@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from ..plots import plot_confusion
     from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
     from ..sequence import load_folder
-    from ..skeleton_training import skeleton_sequences
+    from ..skeleton_training import model_labels, skeleton_sequences
     from ..training import seen_unseen
 
     from .pose import settings_from
@@ -53,7 +53,12 @@ def run(args: argparse.Namespace) -> int:
         X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
         args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
     elif is_skeleton_file(args.data):
-        X, y, groups = skeleton_sequences(SkeletonFile(args.data))
+        sf = SkeletonFile(args.data)
+        labels = model_labels(clf, sf)
+        X, y, groups = skeleton_sequences(sf, labels=labels)
+        if labels is not None:
+            print(f"{sf.path.name}: {len(X)} of {len(sf)} sequences have labels the vocabulary maps to this "
+                  f"model's classes; scored on those")
     else:
         X, y, groups = load_folder(args.data)
     y = np.asarray(y)

@@ -1,0 +1,143 @@
+"""Leave-one-set-out few-shot: can the body-action encoder learn a set it has never seen from k clips?
+
+For each held-out set S (``--sets``, default g3d msrc12 utd_mhad):
+1. the encoder is trained on every other shared skeleton set, through the vocabulary, as
+   ``models/body_actions`` is (``posehar.training.train_skeleton_sets``; S left out entirely);
+2. S's people are split in half (seeded); from the first half, k clips per class (``--shots``,
+   default 1 5 10) are drawn; ``posehar.fewshot.fit_from`` fits a logistic regression on the
+   encoder's temporal vectors of those clips (S's own labels, all of them);
+3. both it and mean/std + logistic regression on the raw joints, fit on the same clips, are
+   scored on every sequence of S's other half of the people.
+Records go to ``--results`` (JSON lines, resumed); encoders are cached in ``--work``.
+
+    python benchmarks/fewshot_sets.py --results docs/results/fewshot_sets.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from skeleton_protocols import MeanStd  # noqa: E402
+
+from posehar.bundle import load_model  # noqa: E402
+from posehar.datasets.skeleton_file import SkeletonFile  # noqa: E402
+from posehar.fewshot import fit_from  # noqa: E402
+from posehar.training import train_skeleton_sets  # noqa: E402
+
+SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
+
+
+def encoder_without(held_out: str, work: Path, epochs: int, seed: int):
+    """The body-action model trained on every shared set but ``held_out`` (cached in ``work``)."""
+    out = work / f"without_{held_out}_seed{seed}"
+    if not (out / "config.json").is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            for f in SKELETONS.glob("*.npz"):
+                if f.stem != held_out:
+                    (Path(tmp) / f.name).symlink_to(f)
+                    if f.with_suffix(".json").exists():
+                        (Path(tmp) / f.with_suffix(".json").name).symlink_to(f.with_suffix(".json"))
+            train_skeleton_sets(tmp, out, epochs=epochs, random_state=seed, progress=False)
+    return load_model(out)
+
+
+def people_halves(sf: SkeletonFile, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects)))
+    first = set(people[: len(people) // 2])
+    enrol = np.array([s in first for s in sf.subjects])
+    return np.flatnonzero(enrol), np.flatnonzero(~enrol)
+
+
+def shots(sf: SkeletonFile, pool: np.ndarray, k: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in sorted(set(sf.labels[pool])):
+        rows = pool[sf.labels[pool] == label]
+        chosen += list(rng.choice(rows, size=min(k, len(rows)), replace=False))
+    return np.array(sorted(chosen))
+
+
+def run(args) -> list[dict]:
+    path = Path(args.results) if args.results else None
+    records = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path and path.exists() else []
+    have = {(r["set"], r["seed"], r["shots"], r["model"]) for r in records}
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    for name in args.sets:
+        sf = SkeletonFile(SKELETONS / f"{name}.npz")
+        for seed in args.seeds:
+            base = None
+            enrol, test = people_halves(sf, seed)
+            y_test = sf.labels[test]
+            for k in args.shots:
+                train = shots(sf, enrol, k, seed)
+                if (name, seed, k, "posehar") not in have:
+                    base = base or encoder_without(name, work, args.epochs, seed)
+                    model, _ = fit_from(base, [sf.sequence(int(i)) for i in train], sf.labels[train], cv=0)
+                    pred = model.predict([sf.sequence(int(i)) for i in test])
+                    records.append(_record(name, seed, k, "posehar", pred, y_test, len(train), path))
+                if (name, seed, k, "meanstd") not in have:
+                    pred = MeanStd(seed).fit(sf, train, seed).predict(sf, test)
+                    records.append(_record(name, seed, k, "meanstd", pred, y_test, len(train), path))
+    if args.clean:
+        shutil.rmtree(work, ignore_errors=True)
+    return records
+
+
+def _record(name, seed, k, model, pred, y, n_train, path) -> dict:
+    rec = {"set": name, "seed": seed, "shots": k, "model": model, "accuracy": float((np.asarray(pred) == y).mean()),
+           "n_train": int(n_train), "n_test": int(len(y))}
+    print(f"{name} seed {seed} {k}-shot {model}: {rec['accuracy']:.4f} ({n_train} clips, {len(y)} tested)", flush=True)
+    if path:
+        with path.open("a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+    return rec
+
+
+def table(records: list[dict]) -> str:
+    sets = sorted({r["set"] for r in records})
+    ks = sorted({r["shots"] for r in records})
+    lines = ["| set (people never seen) | " + " | ".join(f"{k}-shot posehar | {k}-shot mean/std+LR" for k in ks) + " |",
+             "|---" * (1 + 2 * len(ks)) + "|"]
+    for s in sets:
+        cells = []
+        for k in ks:
+            for m in ("posehar", "meanstd"):
+                accs = [r["accuracy"] for r in records if r["set"] == s and r["shots"] == k and r["model"] == m]
+                cells.append(f"{np.mean(accs):.3f}" + (f" ± {np.std(accs):.3f}" if len(accs) > 1 else "") if accs else "—")
+        lines.append(f"| {s} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sets", nargs="+", default=["g3d", "msrc12", "utd_mhad"])
+    p.add_argument("--shots", nargs="+", type=int, default=[1, 5, 10])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0])
+    p.add_argument("--epochs", type=int, default=20, help="encoder epochs (as models/body_actions)")
+    p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posehar_fewshot"),
+                   help="folder for the leave-one-set-out encoders (reused by later runs)")
+    p.add_argument("--clean", action="store_true", help="delete --work at the end")
+    p.add_argument("--results", help="JSON-lines records (resumed)")
+    p.add_argument("--table", nargs="*", help="only print the table of these results files")
+    args = p.parse_args(argv)
+    if args.table is not None:
+        records = [json.loads(x) for f in args.table for x in Path(f).read_text().splitlines() if x.strip()]
+    else:
+        records = run(args)
+    print(table(records))
+
+
+if __name__ == "__main__":
+    main()

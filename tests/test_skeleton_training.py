@@ -1,0 +1,128 @@
+"""Training on skeleton sets: the vocabulary, `posehar train SET.npz`, `evaluate`, and teaching new actions."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posehar.datasets.skeleton_file import SkeletonFile
+from posehar.vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def posehar(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "posehar", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_vocabulary_covers_every_label_of_every_shared_set_once(shared):
+    rows = list(csv.DictReader(DEFAULT_VOCABULARY.open(encoding="utf-8")))
+    seen = {(r["set"], r["source_label"]) for r in rows}
+    assert len(seen) == len(rows), "a (set, label) is listed twice"
+    for f in sorted((shared / "skeletons").glob("*.npz")):
+        if f.stem == "g3d_streams":
+            continue  # whole recordings, not labelled clips
+        labels = set(np.load(f, allow_pickle=False)["labels"].astype(str))
+        assert {lab for s, lab in seen if s == f.stem} == labels, f.stem
+    vocab = read_vocabulary()
+    merged = {lab for m in vocab.values() for lab in m.values()}
+    assert not any("left" in lab or "right" in lab for lab in merged)  # one rule: sides merged
+    assert vocab["g3d"]["PunchRight"] == vocab["g3d"]["PunchLeft"] == vocab["utd_mhad"]["front boxing"] == "punch"
+    assert vocab["msrc12"]["G12 kick"] == vocab["g3d"]["KickRight"] == "kick"
+    assert "G4 goggles (put on night vision goggles)" not in vocab["msrc12"]
+    assert set_labels(vocab, "/data/held_out/g3d_test_people.npz") is vocab["g3d"]
+
+
+@pytest.fixture(scope="module")
+def small_set(shared, tmp_path_factory) -> Path:
+    """Four G3D classes of all seven actors, in the shared format, as a user's own file would be."""
+    src = np.load(shared / "skeletons" / "g3d.npz", allow_pickle=False)
+    keep = np.flatnonzero(np.isin(src["labels"], ["Clap", "KickRight", "Wave", "Crouch"]))
+    joints, offsets = [], [0]
+    for i in keep:
+        part = src["joints"][src["offsets"][i]:src["offsets"][i + 1]]
+        joints.append(part)
+        offsets.append(offsets[-1] + len(part))
+    path = tmp_path_factory.mktemp("skel") / "my_kinect_actions.npz"
+    np.savez(path, joints=np.concatenate(joints), offsets=np.array(offsets), joint_names=src["joint_names"],
+             labels=src["labels"][keep], subjects=src["subjects"][keep], fps=src["fps"])
+    return path
+
+
+def test_train_and_evaluate_a_skeleton_file_from_the_command_line(small_set, tmp_path):
+    out = tmp_path / "m"
+    r = posehar("train", str(small_set), "-o", str(out), "--cv", "2", "--epochs", "3")
+    assert r.returncode == 0, r.stderr
+    assert "cross-person accuracy (grouped 2-fold CV by subject" in r.stdout
+    assert (out / "config.json").is_file()
+    r = posehar("evaluate", str(out), str(small_set), "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("accuracy: "))
+    assert float(line.split()[1]) > 0.5  # four classes, seen people, three epochs
+    assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_training_views_and_the_common_body_reach_the_model(small_set):
+    from posehar.classifier import PoseActionClassifier
+    from posehar.skeleton_training import BODY_PARAMS, skeleton_sequences
+
+    sf = SkeletonFile(small_set)
+    X, y, groups = skeleton_sequences(sf, views=2, seed=0)
+    assert len(X) == 3 * len(sf) and all(s.layout == "common_body" for s in X)
+    assert not np.allclose(X[0].pose, X[1].pose)  # a virtual viewpoint, not a copy
+    assert groups[0] == groups[1] == f"my_kinect_actions:{sf.subjects[0]}"
+    clf = PoseActionClassifier(**BODY_PARAMS, epochs=2, verbose=False)
+    assert clf._feature_config().root_motion and not clf._feature_config().hands
+
+
+body_actions = pytest.mark.skipif(not (PROJECT / "models" / "body_actions" / "config.json").is_file(),
+                                  reason="models/body_actions is not built")
+
+
+@body_actions
+def test_teach_new_actions_from_five_clips_of_people_then_read_other_people(shared):
+    """MSRC-12 gestures the body_actions encoder was never taught (goggles, wind it up, ...): 5 clips per
+    class from 10 people, scored on the other 10."""
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "msrc12.npz")
+    people = sorted(set(sf.subjects))
+    rng = np.random.default_rng(0)
+    teach_people = set(people[::2])
+    classes = sorted(set(sf.labels))
+    train, test = [], []
+    for c in classes:
+        pool = np.flatnonzero((sf.labels == c) & np.isin(sf.subjects, list(teach_people)))
+        train += list(rng.choice(pool, 5, replace=False))
+        test += list(rng.choice(np.flatnonzero((sf.labels == c) & ~np.isin(sf.subjects, list(teach_people))), 20,
+                                replace=False))
+    model, record = fit_from("body_actions", [sf.sequence(int(i)) for i in train], sf.labels[train], cv=0)
+    assert model.classes_.tolist() == classes and record["clips"] == 5 * len(classes)
+    pred = model.predict([sf.sequence(int(i)) for i in test])
+    accuracy = float(np.mean(pred == sf.labels[test]))
+    assert accuracy > 0.6, accuracy  # 12 classes: chance is 0.08
+
+
+@body_actions
+def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    clips = tmp_path / "clips"
+    chosen = {"draw triangle": [], "right hand knock on door": []}
+    for c in chosen:
+        for i in np.flatnonzero(sf.labels == c)[:5]:
+            (clips / c.replace(" ", "_")).mkdir(parents=True, exist_ok=True)
+            sf.sequence(int(i)).save(clips / c.replace(" ", "_") / f"clip{i}.npz")
+            chosen[c].append(i)
+    r = posehar("train", str(clips), "--from", "body_actions", "-o", str(tmp_path / "mine"))
+    assert r.returncode == 0, r.stderr
+    assert "taught 2 actions from 10 clips" in r.stdout and "cross-validated accuracy" in r.stdout
+    other = int(np.flatnonzero(sf.labels == "draw triangle")[-1])
+    sf.sequence(other).save(tmp_path / "new.npz")
+    r = posehar("predict", str(tmp_path / "new.npz"), "--model", str(tmp_path / "mine"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert '"label": "draw_triangle"' in r.stdout or '"label": "unknown"' in r.stdout
