@@ -102,10 +102,17 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
                 label, conf = label_at(index)
                 draw_label(frame, f"{label} {conf:.0%}" if conf else label)
             writer.write(frame)
-    finally:
         if writer is not None:
             writer.release()
-    os.replace(tmp, out)
+            writer = None
+        os.replace(tmp, out)
+    except BaseException as exc:  # no hidden temp file is left, nor named (a full disk, no permission, Ctrl-C)
+        if writer is not None:
+            writer.release()
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and str(tmp) in (exc.filename, exc.filename2):
+            raise OSError(exc.errno, exc.strerror, str(out)) from None
+        raise
     return out
 
 

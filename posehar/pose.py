@@ -78,6 +78,12 @@ class PoseTracker:
         )
         with self._log_filter.quiet():
             self._graph = (holistic.Holistic if settings.keypoints == "holistic" else pose.Pose)(**common)
+            # The graph opens its models in its own threads after the constructor returns; their log
+            # lines (XNNPACK, feedback manager) would reach the terminal before the first frame. Wait
+            # for them here, while they are filtered (0.1 s, which the first frame would spend anyway).
+            wait = getattr(getattr(self._graph, "_graph", None), "wait_until_idle", None)
+            if wait is not None:
+                wait()
 
     def process(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]:
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)

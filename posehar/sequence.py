@@ -143,12 +143,7 @@ class KeypointSequence:
             arrays.update(left_hand=self.left_hand, right_hand=self.right_hand,
                           left_present=self.left_present, right_present=self.right_present)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_atomically(path, lambda fh: np.savez_compressed(fh, **arrays))
         return path
 
     @classmethod
@@ -184,6 +179,29 @@ class KeypointSequence:
             raise KeypointFormatError(f"{path}: {exc}") from None
         except (KeyError, TypeError, ValueError, IndexError, json.JSONDecodeError) as exc:
             raise KeypointFormatError(f"{path}: malformed posehar sequence file ({exc})") from None
+
+
+def write_atomically(path: Path, write) -> None:
+    """``write(binary file)`` into a hidden temp file beside ``path``, fsync it, rename it over ``path``.
+
+    On any failure (a full disk, no permission, Ctrl-C) the temp file is removed, and an OSError
+    about it names ``path``: the user never hears of, nor finds, the hidden file.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and str(tmp) in (exc.filename, exc.filename2):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
 
 
 def _mask(mask: np.ndarray | None, arr: np.ndarray | None, t: int, name: str) -> np.ndarray:

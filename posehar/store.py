@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from . import __version__
 from .errors import NPZ_READ_ERRORS, StoreError
 from .pose import PoseSettings
-from .sequence import KeypointSequence
+from .sequence import KeypointSequence, write_atomically
 
 if TYPE_CHECKING:
     from .datasets import Sample
@@ -139,12 +139,7 @@ def _fsync_dir(folder: Path) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to a temp file beside ``path``, fsync it, rename it over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
     _fsync_dir(path.parent)
 
 
