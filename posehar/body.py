@@ -93,16 +93,32 @@ _KINECT_V1 = ("HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "E
               "HipRight", "KneeRight", "AnkleRight", "FootRight")
 _KINECT_LIMBS = _limbs("{Part}{side}", "Left", "Right")
 
+
+def _hips_lowered(limbs: tuple, weight: float = 0.25) -> tuple:
+    """``limbs`` with each hip taken ``weight`` of the way down to its knee.
+
+    Kinect v1's hip joints sit at the top of the pelvis: a median 1.16-1.32 shoulder widths below
+    the shoulders in G3D, MSRC-12, UTD-MHAD, Kinder-Gator and NW-UCLA, with the knees 1.34-1.58
+    below them; Kinect v2 (NTU), Penn Action and MediaPipe put the hip at the hip joint, about
+    1.6 below the shoulders with the knee about 1.1-1.2 below it. A quarter of the way to the
+    knee brings Kinect v1 in line.
+    """
+    out = list(limbs)
+    for hip, knee in ((6, 8), (7, 9)):  # left hip, left knee; right hip, right knee (see _limbs)
+        out[hip] = ((limbs[hip], 1.0 - weight), (limbs[knee], weight))
+    return tuple(out)
+
 SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("mediapipe_pose", get_layout("mediapipe_pose").joints, "image",
                  ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3),
     # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
-    SourceLayout("kinect_v1", _KINECT_V1, "camera3d", (_face("Head", "ShoulderCenter", 0.45),) + _KINECT_LIMBS),
+    SourceLayout("kinect_v1", _KINECT_V1, "camera3d",
+                 (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS)),
     # UTD-MHAD's own order, head first.
     SourceLayout("utd_mhad", ("head", "shoulder_center", "spine", "hip_center", "shoulder_L", "elbow_L", "wrist_L",
                               "hand_L", "shoulder_R", "elbow_R", "wrist_R", "hand_R", "hip_L", "knee_L", "ankle_L",
                               "foot_L", "hip_R", "knee_R", "ankle_R", "foot_R"),
-                 "camera3d", (_face("head", "shoulder_center", 0.45),) + _limbs("{part}_{side}", "L", "R")),
+                 "camera3d", (_face("head", "shoulder_center", 0.45),) + _hips_lowered(_limbs("{part}_{side}", "L", "R"))),
     # Kinect v2 (NTU RGB+D).
     SourceLayout("kinect_v2", ("SpineBase", "SpineMid", "Neck", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft",
                                "HandLeft", "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft",

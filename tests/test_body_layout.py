@@ -200,3 +200,22 @@ def test_bad_skeleton_files_are_refused_naming_the_file(tmp_path):
     assert not is_skeleton_file(text)
     with pytest.raises(DatasetLayoutError, match="text.npz"):
         SkeletonFile(text)
+
+
+@pytest.mark.parametrize("name", ("g3d", "msrc12", "utd_mhad", "kinder_gator", "ntu60_p001", "penn_action"))
+def test_the_hips_are_at_the_hip_joints_in_every_source(shared, name):
+    """Median height of the mid-hip point below the mid-shoulder point, in shoulder widths: Kinect v1's
+    pelvis-top hip joints lowered to the hip joints (1.5-1.7), as Kinect v2 and Penn Action place them."""
+    from posehar.features import body_frame, pair_point
+
+    sf = SkeletonFile(shared / "skeletons" / f"{name}.npz")
+    depths = []
+    for i in range(0, len(sf), max(1, len(sf) // 60)):
+        seq = sf.sequence(i)
+        coords, centre, scale = body_frame(seq)
+        seen = seq.pose[..., 2] > 0
+        hips, ok = pair_point(coords, seen, 7, 8)
+        ok &= seen[:, 1] & seen[:, 2]
+        if ok.any():
+            depths.append(np.median((hips[ok, 1] - centre[ok, 1]) / scale))
+    assert 1.45 <= np.median(depths) <= 1.75
