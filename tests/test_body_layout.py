@@ -25,15 +25,18 @@ SETS = ("g3d", "msrc12", "kinder_gator", "utd_mhad", "nw_ucla", "ntu60_p001", "s
         "jhmdb_gt14", "yoga_posepilot", "urfall_alphapose")
 
 
-def _source_frame(layout, image_xy: dict[str, tuple[float, float]], rng) -> np.ndarray:
-    """One frame in ``layout``: each common joint at its given place, every other joint random."""
+def _source_frame(layout, image_xy: dict[str, tuple[float, ...]], rng) -> np.ndarray:
+    """One frame in ``layout`` whose table gives each common joint its place in ``image_xy`` (joints
+    read as weighted means are solved for); every joint the table does not read is random."""
     channels = 3 if layout.space == "camera3d" else (layout.visibility + 1 if layout.visibility is not None else 2)
     frame = rng.uniform(0.2, 0.8, (len(layout.joint_names), channels)).astype(np.float32)
-    for joint, row in zip(COMMON_JOINTS, layout.weights()):
-        for i in np.flatnonzero(row):  # a joint read as a weighted mean: every part at the same place
-            frame[i, :len(image_xy[joint])] = image_xy[joint]
-            if layout.visibility is not None:
-                frame[i, layout.visibility] = 1.0
+    w = layout.weights()
+    used = np.flatnonzero(w.any(axis=0))
+    target = np.array([image_xy[j] for j in COMMON_JOINTS], np.float64)
+    solved = np.linalg.lstsq(w[:, used], target, rcond=None)[0]
+    frame[used, :target.shape[1]] = solved
+    if layout.visibility is not None:
+        frame[used, layout.visibility] = 1.0
     return frame
 
 
