@@ -22,6 +22,8 @@ the bundle's own model card proves nothing, since whoever edits a bundle can rew
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as _dt
 import hashlib
 import json
@@ -155,19 +157,38 @@ def _versions() -> dict[str, str]:
             "mediapipe": mediapipe.__version__, "numpy": np.__version__, "python": platform.python_version()}
 
 
-def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None) -> Path:
+# Paths that save_model may replace although they are not bundles (train/personalize --force), set
+# by the command around the training functions that save: see forcing().
+_FORCED: contextvars.ContextVar[frozenset] = contextvars.ContextVar("posehar_forced_outputs", default=frozenset())
+
+
+@contextlib.contextmanager
+def forcing(path: str | os.PathLike):
+    """Within it, :func:`save_model` to ``path`` replaces whatever is there (``--force``), still
+    never the current folder, one above it, home or the root (see posehar.outputs)."""
+    token = _FORCED.set(_FORCED.get() | {Path(os.path.abspath(path))})
+    try:
+        yield
+    finally:
+        _FORCED.reset(token)
+
+
+def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None,
+               force: bool = False) -> Path:
     """Write a fitted PoseActionClassifier as a bundle folder (atomically: temp folder, then rename).
 
     ``path`` may be new or an existing posehar bundle (replaced whole); anything else there (a
-    file, a folder of other files) is refused with OutputPathError, and nothing is left behind
-    when writing fails. The model card (README.md) records the bundle digest.
+    file, a folder of other files) is refused with OutputPathError unless ``force`` (or
+    :func:`forcing` of ``path``), and nothing is left behind when writing fails. The model card
+    (README.md) records the bundle digest.
     """
     from .outputs import Output, check_output
 
     if not hasattr(clf, "encoder_"):
         raise ModelBundleError("the classifier is not fitted; call fit() before saving it")
     path = Path(os.path.abspath(path))
-    check_output(Output(path, "model bundle", bundle=True))
+    force = force or path in _FORCED.get()
+    check_output(Output(path, "model bundle", bundle=True, force=force))
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -183,7 +204,10 @@ def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = N
             except BaseException:
                 os.replace(old, path)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:  # --force over a file or a link
+                old.unlink(missing_ok=True)
         else:
             os.replace(tmp, path)
     finally:

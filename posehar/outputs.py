@@ -37,6 +37,7 @@ class Output:
     suffixes: tuple[str, ...] = ()
     bundle: bool = False  # a model bundle folder (replaced whole) rather than a file
     folder: bool = False  # a folder that is created and added to (a keypoint store)
+    force: bool = False  # bundle: may replace an existing file or folder that is not a bundle (--force)
 
 
 def is_bundle_dir(path: str | os.PathLike) -> bool:
@@ -104,13 +105,15 @@ def check_output(out: Output, inputs: Iterable[str | os.PathLike | None] = ()) -
             raise OutputPathError(f"{opt} is inside the input model bundle {i}; refusing to change it")
     if p.is_symlink() and not p.exists():
         raise OutputPathError(f"{opt} is a broken symbolic link; remove it or choose another output path")
-    if out.bundle:
+    if out.bundle and out.force and (p.exists() or p.is_symlink()):
+        _check_forced(p, opt)
+    elif out.bundle:
         if p.exists() and not p.is_dir():
             raise OutputPathError(f"{opt} exists and is not a model bundle folder; refusing to replace it "
-                                  "(remove it or choose another output folder)")
+                                  "(remove it, choose another output folder, or --force to replace it)")
         if p.is_dir() and not is_bundle_dir(p):
             raise OutputPathError(f"{opt} is a folder that is not a posehar model bundle; posehar replaces only "
-                                  "an existing bundle (choose a new folder name, or empty it yourself)")
+                                  "an existing bundle (choose a new folder name, or --force to replace it)")
     elif out.folder:
         if p.exists() and not p.is_dir():
             raise OutputPathError(f"{opt} exists and is not a folder")
@@ -123,6 +126,16 @@ def check_output(out: Output, inputs: Iterable[str | os.PathLike | None] = ()) -
     if p.exists() and not (out.bundle or out.folder) and not os.access(p, os.W_OK):
         raise OutputPathError(f"cannot write {opt}: the file exists and is read-only")
     return p
+
+
+def _check_forced(p: Path, opt: str) -> None:
+    """What --force still never replaces: the current folder or one above it, your home, the root."""
+    target = p.resolve()
+    cwd = Path.cwd().resolve()
+    if target == Path(target.anchor) or target == Path.home().resolve() or cwd.is_relative_to(target):
+        what = ("the current folder or one above it" if cwd.is_relative_to(target)
+                else "your home folder" if target == Path.home().resolve() else "the root folder")
+        raise OutputPathError(f"{opt} is {what}; refusing to replace it, even with --force")
 
 
 def check_outputs(outputs: Iterable[Output], inputs: Iterable[str | os.PathLike | None] = ()) -> None:

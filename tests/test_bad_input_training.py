@@ -153,3 +153,70 @@ def test_live_bad_overlay_fails_before_work(capsys, videos, tmp_path, tiny_model
                               "--overlay", target, "--max-frames", "40"])
     assert says in line
     assert not Path(target).exists() or Path(target).is_dir()
+
+
+# ------------------------------------------------------------ item 1: -o --force
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_train_force_replaces_what_is_not_a_bundle(capsys, gestures, tmp_path, kind):
+    data = small_people(gestures, tmp_path / "six")
+    target = tmp_path / "out" / "m"
+    target.parent.mkdir()
+    if kind == "folder":
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    else:
+        target.write_text("mine")
+    argv = ["train", str(data), "-o", str(target), "--cv", "0", "--epochs", "1"]
+    assert "--force" in cli_error(capsys, argv)  # without it: refused, and said how
+    assert (target / "notes.txt").is_file() if kind == "folder" else target.read_text() == "mine"
+    run_ok(capsys, [*argv, "--force"])
+    assert (target / "config.json").is_file() and not (target / "notes.txt").exists()
+    assert leftovers(target.parent) == []
+
+
+@pytest.mark.parametrize("where", ["data", "above-data", "cwd", "parent-of-cwd", "home"])
+def test_force_never_replaces_inputs_cwd_or_home(capsys, gestures, tmp_path, monkeypatch, where):
+    data = small_people(gestures, tmp_path / "top" / "six")
+    cwd = tmp_path / "top" / "work"
+    cwd.mkdir()
+    (cwd / "mine.txt").write_text("mine")
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("HOME", str(cwd))
+    target = {"data": data, "above-data": data.parent, "cwd": Path("."), "parent-of-cwd": Path(".."),
+              "home": cwd}[where]
+    import posehar.training
+
+    monkeypatch.setattr(posehar.training, "PoseActionClassifier",
+                        lambda *a, **k: pytest.fail("training started before -o was checked"))
+    line = cli_error(capsys, ["train", str(data), "-o", str(target), "--cv", "0", "--force"])
+    assert "refusing" in line
+    assert (cwd / "mine.txt").read_text() == "mine" and len(list(data.glob("*.npz"))) == 3
+
+
+def test_personalize_force_checks_before_work(capsys, tiny_model, tmp_path, monkeypatch):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    line = cli_error(capsys, ["personalize", str(tiny_model), str(clips), "-o", ".", "--force"])
+    assert "current folder" in line
+
+
+def test_save_model_force(tiny_model, tmp_path):
+    from posehar.bundle import forcing, load_model, save_model
+    from posehar.outputs import OutputPathError
+
+    clf = load_model(tiny_model)
+    target = tmp_path / "m"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(OutputPathError, match="--force"):
+        save_model(clf, target)
+    with forcing(target):  # what train --force wraps around the training functions that save
+        save_model(clf, target)
+    assert (target / "config.json").is_file() and not (target / "notes.txt").exists()
+    assert leftovers(tmp_path) == []

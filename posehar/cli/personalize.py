@@ -17,6 +17,9 @@ def register(sub) -> None:
     p.add_argument("model", help="shipped model name or bundle folder")
     p.add_argument("clips", help="class folders of the person's clips, or a batch keypoint .npz")
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace -o even if it is not a model bundle (never an input, a folder holding one, "
+                        "the current folder or one above it, or your home)")
     from .pose import positive_float
 
     p.add_argument("--strength", type=positive_float, default=1.0,
@@ -59,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from ..personalize import personalize
     from .pose import settings_from
 
-    check_outputs([Output(args.out, "-o", bundle=True)], inputs=[resolve_model(args.model), args.clips])
+    check_outputs([Output(args.out, "-o", bundle=True, force=args.force)], inputs=[resolve_model(args.model), args.clips])
     X, y = read_clips(args.clips, settings_from(args))
     adapted = personalize(args.model, X, y, strength=args.strength)
-    save_model(adapted, args.out, training=adapted.training_)
+    save_model(adapted, args.out, training=adapted.training_, force=args.force)
     counts = ", ".join(f"{c} {n}" for c, n in sorted(Counter(y).items()))
     print(f"personalised {args.model} with {len(X)} clips ({counts}) -> {args.out}")
     return 0

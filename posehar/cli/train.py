@@ -19,6 +19,9 @@ def register(sub) -> None:
                                            "labels, subjects), trained in the common body layout")
     add_dataset_options(p)
     p.add_argument("-o", "--out", required=True, help="output model bundle folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace -o even if it is not a model bundle (never an input, a folder holding one, "
+                        "the current folder or one above it, or your home)")
     p.add_argument("--cv", type=cv_folds, default=5, help="grouped CV folds before the final fit (0 = skip; default 5)")
     p.add_argument("--body-only", action="store_true", help="ignore hand keypoints")
     p.add_argument("--from", dest="base", metavar="MODEL", default=None,
@@ -169,11 +172,20 @@ def dataset_args(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
-    from .pose import settings_from
-    from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
-    from ..training import train_dataset, train_folder, train_skeleton_file, train_skeleton_sets
 
-    check_outputs([Output(args.out, "-o", bundle=True)], inputs=[args.data, args.root, args.store])
+    check_outputs([Output(args.out, "-o", bundle=True, force=args.force)], inputs=[args.data, args.root, args.store])
+    if args.force:
+        from ..bundle import forcing
+
+        with forcing(args.out):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .pose import settings_from
+    from ..training import train_dataset, train_folder, train_skeleton_file, train_skeleton_sets
+    from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
 
     params = {"random_state": args.seed}
     if args.body_only:
