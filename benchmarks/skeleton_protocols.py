@@ -40,7 +40,7 @@ from cross_person import _StackedLSTM  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
 from posehar.evaluation import Report  # noqa: E402
-from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, skeleton_sequences  # noqa: E402
+from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, side_params, skeleton_sequences  # noqa: E402
 
 SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
@@ -132,7 +132,8 @@ class Posehar:
 
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed)
-        self.model = PoseActionClassifier(**BODY_PARAMS, random_state=seed, verbose=False).fit(X, y, g)
+        params = {**BODY_PARAMS, **side_params(y)}
+        self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
     def predict(self, sf, idx):

@@ -21,6 +21,7 @@ from .classifier import PoseActionClassifier
 from .errors import PoseharError
 from .models import get_model
 from .sequence import KeypointSequence
+from .skeleton_training import side_params
 
 
 def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[KeypointSequence], y: Sequence[str],
@@ -36,6 +37,8 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     if len(counts) < 2:
         raise PoseharError(f"teaching new actions needs clips of at least 2 classes; got {dict(counts)}")
     model = copy.deepcopy(base)
+    for name, value in side_params(y).items():  # classes that name a side: no mirror images
+        setattr(model, name, value)
     model.classes_ = np.unique(y)
     target = np.searchsorted(model.classes_, y)
     config = model.feature_config_

@@ -25,6 +25,19 @@ BODY_PARAMS: dict = {"layout": "common_body", "hands": False, "root_motion": Tru
 TRAIN_VIEWS = 4
 
 
+_SIDE_WORDS = ("left", "right", "other")
+
+
+def side_params(labels) -> dict:
+    """Parameters for labels that name a side (PunchRight vs PunchLeft, swipe to the left vs to the right):
+    no mirror images in training or testing, since a mirror image turns one class into the other."""
+    from .augment import AugmentConfig
+
+    if any(w in str(label).lower() for label in set(labels) for w in _SIDE_WORDS):
+        return {"augment": AugmentConfig(mirror=0.0), "tta_mirror": False}
+    return {}
+
+
 def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, views: int = 0,
                        seed: int = 0, labels: dict[str, str] | None = None
                        ) -> tuple[list[KeypointSequence], list[str], list[str]]:

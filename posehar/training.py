@@ -116,11 +116,11 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     :data:`posehar.skeleton_training.TRAIN_VIEWS`). With ``cv > 1`` a cross-subject CV runs first.
     """
     from .datasets.skeleton_file import SkeletonFile
-    from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, cross_subject_cv, skeleton_sequences
+    from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, cross_subject_cv, side_params, skeleton_sequences
 
     sf = SkeletonFile(data)
     views = TRAIN_VIEWS if views is None else views
-    params = {**BODY_PARAMS, **params}
+    params = {**BODY_PARAMS, **side_params(sf.labels), **params}
     make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
     record: dict = {
         "data": str(Path(data)), "sequences": len(sf), "groups": sorted(set(f"{sf.path.stem}:{s}" for s in sf.subjects)),
