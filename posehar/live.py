@@ -8,6 +8,9 @@ Each filled window hop (see :mod:`posehar.stream`) gives one event: time, label 
 the last few windows, causally), confidence, latency from the capture of the window's newest
 frame to its label, processed frames/s and dropped frames. Windows span processed frames, so
 when frames are dropped a window covers more wall time than at the source rate.
+
+``people="all"`` follows every person (:class:`posehar.multipose.finder.PeopleFinder`) and gives
+each event a ``people`` list: each tracked person's own window (see :class:`PeopleWindows`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import cv2
 import numpy as np
 
 from .errors import VideoError
+from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from .models import get_model
 from .pose import PoseSettings, PoseTracker
 from .predict import NO_PERSON, UNKNOWN
@@ -46,6 +50,7 @@ class LiveEvent:
     fps: float
     frames: int
     dropped: int
+    people: list[dict] | None = None   # people="all": each tracked person's id, box, label, probabilities
 
 
 class FrameSource:
@@ -125,7 +130,7 @@ def _display_available() -> bool:
 
 def run_live(source: str | int, model=None, realtime: bool = False, smoothing: int = 3,
              overlay: str | os.PathLike | None = None, show: bool = False, max_frames: int | None = None,
-             on_event: Callable[[LiveEvent], None] = lambda e: None) -> dict:
+             on_event: Callable[[LiveEvent], None] = lambda e: None, people: str = "one") -> dict:
     """Recognise actions live from ``source``; call ``on_event`` per window hop; return a summary dict.
 
     The summary has frames read/processed/dropped, processed frames/s, window latency (capture of
@@ -133,7 +138,15 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     ``overlay`` writes every processed frame with its skeleton and the latest label (.mp4);
     ``show`` opens a window when a display exists (headless otherwise). Stops at the end of a
     file, after ``max_frames`` source frames, on Ctrl-C, or when q/Esc is pressed in the window.
+
+    ``people="all"``: every person is followed and each event carries a ``people`` list (each
+    tracked person's id, box, label, confidence, probabilities); the overlay draws each person in
+    their own colour with id and label. ``"one"`` (default): the single-person path.
     """
+    if people not in ("one", "all"):
+        raise ValueError(f"people must be 'one' or 'all', not {people!r}")
+    if people == "all":
+        return _run_live_people(source, model, realtime, smoothing, overlay, show, max_frames, on_event)
     from .overlay import draw_label, draw_skeleton
 
     clf = get_model(model)
@@ -184,7 +197,10 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
             writer.release()
         if show:
             cv2.destroyAllWindows()
-    wall = time.monotonic() - t0
+    return _summary(frames, latencies, frame_ms, time.monotonic() - t0)
+
+
+def _summary(frames: FrameSource, latencies: list, frame_ms: list, wall: float) -> dict:
     return {"event": "summary", "frames_read": frames.read, "frames_processed": frames.taken,
             "dropped": frames.dropped, "windows": len(latencies), "wall_s": round(wall, 3),
             "fps": round(frames.taken / wall, 2) if wall > 0 else 0.0, "source_fps": frames.fps,
@@ -192,6 +208,157 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
             "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
             "frame_ms_mean": round(float(np.mean(frame_ms)), 1) if frame_ms else None,
             "frame_ms_p95": round(float(np.percentile(frame_ms, 95)), 1) if frame_ms else None}
+
+
+class PeopleWindows:
+    """Every tracked person's sliding window, all on one clock of processed frames.
+
+    Each person (a :class:`~posehar.multipose.finder.PeopleFinder` track) gets a
+    :class:`~posehar.stream.StreamingClassifier` when first found, back-filled with absent frames
+    so that every person's window ends and hops on the same frames; so each hop classifies every
+    person's last ``window`` frames at once. :meth:`push` returns ``None`` between hops and at a
+    hop the list of people to report, each ``{"id", "box", "label", "confidence",
+    "probabilities", "present"}``, ordered by id. A person is reported when found in at least
+    half of the window (as the single-person path says ``no person`` below that) and their median
+    box there is at least ``min_height`` of the frame height (the tracker's own threshold);
+    labels are smoothed over the person's last ``smoothing`` windows. Ids are numbered 1, 2, ...
+    in the order people are first reported, so tracks that never qualify use up no id. A person
+    absent for a whole window is forgotten (a later find is a new person to the finder anyway).
+    """
+
+    def __init__(self, clf, fps: float, frame_size: tuple[int, int], smoothing: int = 3, min_height: float = 0.08):
+        self.clf, self.fps, self.frame_size = clf, fps, frame_size
+        self.smoothing, self.min_height = max(smoothing, 1), min_height
+        clock = StreamingClassifier(clf, fps, frame_size)
+        self.window, self.hop = clock.window, clock.hop
+        self.count = 0
+        self._indices: deque = deque(maxlen=self.window)
+        self._streams: dict[int, StreamingClassifier] = {}
+        self._recent: dict[int, deque] = {}
+        self._boxes: dict[int, deque] = {}
+        self.ids: dict[int, int] = {}       # finder track id -> reported id
+        self.labels: dict[int, str] = {}    # finder track id -> "label 87%" of its last report
+        self._body0 = np.zeros((MEDIAPIPE_POSE.num_joints, 4), np.float32)
+        self._hand0 = np.zeros((HAND_JOINTS, HAND_CHANNELS), np.float32)
+
+    def _start(self, track_id: int) -> None:
+        stream = StreamingClassifier(self.clf, self.fps, self.frame_size)
+        n = len(self._indices)
+        stream.buffer.count = self.count - n  # rows before the back-filled ones are never read
+        for index in self._indices:
+            stream.buffer.push(index, self._body0, self._hand0, self._hand0, (False, False, False))
+        self._streams[track_id] = stream
+        self._recent[track_id] = deque(maxlen=self.smoothing)
+        self._boxes[track_id] = deque(maxlen=self.window)
+
+    def push(self, index: int, found: dict[int, np.ndarray]) -> list[dict] | None:
+        """Feed one processed frame's ``{track id: landmarks (33, 4)}``; the people to report at a hop."""
+        from .multipose.tracker import landmark_box
+
+        for track_id in found:
+            if track_id not in self._streams:
+                self._start(track_id)
+        results = {}
+        for track_id, stream in self._streams.items():
+            lm = found.get(track_id)
+            if lm is None:
+                result = stream.push(index, self._body0, self._hand0, self._hand0, (False, False, False))
+            else:
+                self._boxes[track_id].append(landmark_box(lm, self.frame_size))
+                result = stream.push(index, lm, self._hand0, self._hand0, (True, False, False))
+            if result is not None:
+                results[track_id] = result
+        self._indices.append(index)
+        self.count += 1
+        if not (self.count >= self.window and (self.count - self.window) % self.hop == 0):
+            return None
+        people = []
+        for track_id, result in results.items():
+            if result.present == 0:  # gone for a whole window: forget them
+                for table in (self._streams, self._recent, self._boxes, self.labels):
+                    table.pop(track_id, None)
+                continue
+            self._recent[track_id].append(result)
+            box = np.median(np.stack(self._boxes[track_id]), axis=0)
+            if result.present < _MIN_PERSON_FRACTION or box[3] - box[1] < self.min_height * self.frame_size[1]:
+                continue
+            proba = np.mean([w.proba for w in self._recent[track_id]], axis=0)
+            unknown = self.clf.is_unknown(proba[None], np.array([result.novelty]))[0]
+            label = UNKNOWN if unknown else str(self.clf.classes_[int(proba.argmax())])
+            conf = round(float(proba.max()), 4)
+            pid = self.ids.setdefault(track_id, len(self.ids) + 1)
+            self.labels[track_id] = f"{label} {conf:.0%}" if not unknown else label
+            last = self._boxes[track_id][-1]
+            people.append({"id": pid, "box": [int(round(v)) for v in last], "label": label, "confidence": conf,
+                           "probabilities": {str(c): round(float(p), 4) for c, p in zip(self.clf.classes_, proba)},
+                           "present": round(result.present, 3)})
+        return sorted(people, key=lambda p: p["id"])
+
+
+def _run_live_people(source, model, realtime, smoothing, overlay, show, max_frames, on_event) -> dict:
+    """run_live(people="all"): the finder follows everyone; one event per hop with a ``people`` list."""
+    from .multipose.draw import draw_landmarks
+    from .multipose.finder import PeopleFinder
+    from .multipose.people import person_colour
+    from .overlay import draw_label
+
+    clf = get_model(model)
+    finder = PeopleFinder()
+    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)
+    windows: PeopleWindows | None = None
+    show = show and _display_available()
+    writer, latencies, frame_ms = None, [], []
+    t0 = time.monotonic()
+    try:
+        for index, frame, captured in frames:
+            if windows is None:
+                windows = PeopleWindows(clf, frames.fps, (frame.shape[1], frame.shape[0]), smoothing,
+                                        finder.config.min_height)
+            taken = time.monotonic()
+            found = finder.process(frame)
+            reported = windows.push(index, found)
+            if reported is not None:
+                main = max(reported, key=lambda p: (p["present"], -p["id"])) if reported else None
+                now = time.monotonic()
+                event = LiveEvent(time_s=round(index / frames.fps, 3), frame=index,
+                                  label=main["label"] if main else NO_PERSON,
+                                  confidence=main["confidence"] if main else 0.0,
+                                  latency_ms=round((now - captured) * 1000, 1),
+                                  fps=round(windows.count / max(now - t0, 1e-9), 2), frames=windows.count,
+                                  dropped=frames.dropped, people=reported)
+                latencies.append(event.latency_ms)
+                on_event(event)
+            if overlay is not None or show:
+                for track_id, lm in found.items():
+                    pid = windows.ids.get(track_id)
+                    if pid is None:  # not reported yet: a grey skeleton, no id
+                        draw_landmarks(frame, lm, (160, 160, 160))
+                    else:
+                        draw_landmarks(frame, lm, person_colour(pid), f"#{pid} {windows.labels.get(track_id, '...')}")
+                draw_label(frame, f"{sum(t in windows.ids for t in found)} people")
+            if overlay is not None:
+                if writer is None:
+                    Path(overlay).parent.mkdir(parents=True, exist_ok=True)
+                    writer = cv2.VideoWriter(str(overlay), cv2.VideoWriter_fourcc(*"mp4v"), frames.fps,
+                                             (frame.shape[1], frame.shape[0]))
+                writer.write(frame)
+            frame_ms.append((time.monotonic() - taken) * 1000)
+            if show:
+                cv2.imshow("posehar live", frame)
+                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        frames.close()
+        finder.close()
+        if writer is not None:
+            writer.release()
+        if show:
+            cv2.destroyAllWindows()
+    summary = _summary(frames, latencies, frame_ms, time.monotonic() - t0)
+    summary["people"] = len(windows.ids) if windows is not None else 0
+    return summary
 
 
 def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float, t0: float, processed: int) -> LiveEvent:
@@ -210,4 +377,7 @@ def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float,
 
 
 def event_dict(event: LiveEvent) -> dict:
-    return {"event": "window", **asdict(event)}
+    d = {"event": "window", **asdict(event)}
+    if d["people"] is None:  # single-person mode: today's keys
+        del d["people"]
+    return d

@@ -24,6 +24,10 @@ def register(sub) -> None:
 
     p.add_argument("--smoothing", type=positive_int, default=3, help="average the last N windows (default 3)")
     p.add_argument("--max-frames", type=positive_int, default=None, help="stop after N source frames")
+    p.add_argument("--people", choices=("one", "all"), default="one",
+                   help="'all': follow every person; each JSON line gets a \"people\" list (id, box, label, "
+                        "confidence, probabilities per tracked person) and the overlay draws each in their own "
+                        "colour with id and label (default 'one': the single-person path)")
     p.set_defaults(run=run)
 
 
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
         summary = run_live(args.source, model=args.model, realtime=args.realtime, smoothing=args.smoothing,
                            overlay=args.overlay, show=args.show, max_frames=args.max_frames,
-                           on_event=lambda e: emit(event_dict(e)))
+                           on_event=lambda e: emit(event_dict(e)), people=args.people)
         emit(summary)
     if not summary.get("windows"):
         from ..errors import PoseharError

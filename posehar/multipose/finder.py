@@ -106,8 +106,15 @@ class PeopleFinder:
             from mediapipe.python.solutions import pose
 
             with self._log_filter.quiet():
-                self._graphs[track_id] = pose.Pose(static_image_mode=False, model_complexity=1,
-                                                   min_detection_confidence=0.5, min_tracking_confidence=0.5)
+                graph = pose.Pose(static_image_mode=False, model_complexity=1,
+                                  min_detection_confidence=0.5, min_tracking_confidence=0.5)
+                # As in posehar.pose.PoseTracker: the graph opens its models in its own threads after
+                # the constructor returns, and their log lines (feedback manager, XNNPACK) would be
+                # written after this filter window; wait for them while they are filtered.
+                wait = getattr(getattr(graph, "_graph", None), "wait_until_idle", None)
+                if wait is not None:
+                    wait()
+            self._graphs[track_id] = graph
         return self._graphs[track_id]
 
     def _drop_graph(self, track_id: int) -> None:
