@@ -13,6 +13,7 @@ from .bundle import save_model
 from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
 from .sequence import load_folder
+from .skeleton_training import BODY_PARAMS, skeleton_sequences
 
 
 def describe_sources(sequences) -> list[dict]:
@@ -116,7 +117,7 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     :data:`posehar.skeleton_training.TRAIN_VIEWS`). With ``cv > 1`` a cross-subject CV runs first.
     """
     from .datasets.skeleton_file import SkeletonFile
-    from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, cross_subject_cv, side_params, skeleton_sequences
+    from .skeleton_training import TRAIN_VIEWS, cross_subject_cv, side_params
 
     sf = SkeletonFile(data)
     views = TRAIN_VIEWS if views is None else views
@@ -140,50 +141,75 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
 
 
 def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocabulary: str | os.PathLike | None = None,
-                        views: int = 2, progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
+                        views: int = 2, holdout: int = 0, progress: bool = True,
+                        **params) -> tuple[PoseActionClassifier, dict]:
     """Train one common-body model on every skeleton set file in ``folder``, labels through the vocabulary.
 
     Each set's labels become posehar labels (:mod:`posehar.vocabulary`); sets and labels the
     vocabulary does not use are left out; people are kept apart per set. 3D recordings are
-    also seen from ``views`` random viewpoints.
+    also seen from ``views`` random viewpoints. With ``holdout`` = K > 1, a model is first
+    trained the same way without 1/K of each set's people (grouped fold 1 of K), and its accuracy
+    on them, per set, goes into the record (``set_results``); then the final model uses everyone.
     """
-    from .datasets.skeleton_file import SkeletonFile, is_skeleton_file
-    from .skeleton_training import BODY_PARAMS, skeleton_sequences
+    from .datasets.skeleton_file import SkeletonFile, cross_subject_folds, is_skeleton_file
     from .vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
 
     vocab = read_vocabulary(vocabulary or DEFAULT_VOCABULARY)
     params = {**BODY_PARAMS, **params}
     seed = params.get("random_state", 0)
-    X, y, groups, sets = [], [], [], []
+    files = []
     for path in sorted(Path(folder).glob("*.npz")):
         labels = set_labels(vocab, path) if is_skeleton_file(path) else None
-        if not labels:
-            continue
-        sf = SkeletonFile(path)
-        xs, ys, gs = skeleton_sequences(sf, views=views, seed=seed, labels=labels)
-        X += xs
-        y += ys
-        groups += gs
-        sets.append({"set": path.stem, "sequences": int(sum(lab in labels for lab in sf.labels)),
-                     "people": len(set(sf.subjects)), "source_layout": sf.layout.name, **_provenance(path)})
-    if not X:
+        if labels:
+            files.append((SkeletonFile(path), labels))
+    if not files:
         from .errors import DatasetLayoutError
 
         raise DatasetLayoutError(f"{folder} holds no skeleton set file that the vocabulary uses")
+    sets = [{"set": sf.path.stem, "sequences": int(sum(lab in labels for lab in sf.labels)),
+             "people": len(set(sf.subjects)), "source_layout": sf.layout.name, **_provenance(sf.path)}
+            for sf, labels in files]
     record: dict = {"data": str(Path(folder)), "vocabulary": str(vocabulary) if vocabulary else "default", "sets": sets,
-                    "sequences": len(X), "training_views": views, "groups": sorted(set(groups)),
-                    "classes": sorted(set(y)),
-                    "command": f"posehar train {folder} -o {Path(out).name} --cv 0"
+                    "training_views": views,
+                    "command": f"posehar train {folder} -o {Path(out).name} --cv {holdout}"
                                + (f" --epochs {params['epochs']}" if "epochs" in params else "")
                                + (f" --vocabulary {vocabulary}" if vocabulary else ""),
                     "limitations": BODY_LIMITATIONS,
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    if holdout and holdout > 1:
+        held = {sf.path: cross_subject_folds(sf.subjects, holdout, seed)[0] for sf, _ in files}
+        X, y, groups = _sets_sequences(files, views, seed, {p: tr for p, (tr, _) in held.items()})
+        start = time.perf_counter()
+        clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
+        rows = []
+        for sf, labels in files:
+            Xt, yt, _ = skeleton_sequences(sf, held[sf.path][1], labels=labels)
+            if Xt:
+                rows.append({"set": sf.path.stem, "accuracy": float(np.mean(clf.predict(Xt) == np.asarray(yt))),
+                             "n": len(Xt), "people": len({sf.subjects[i] for i in held[sf.path][1]})})
+        record["set_results"] = {"protocol": f"a model trained as this one without the people of grouped fold 1 of "
+                                             f"{holdout} of each set, scored on them", "rows": rows,
+                                 "fit_seconds": time.perf_counter() - start}
+    X, y, groups = _sets_sequences(files, views, seed, None)
+    record.update(sequences=len(X), groups=sorted(set(groups)), classes=sorted(set(y)))
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
     record["fit_seconds"] = time.perf_counter() - start
     record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
     save_model(clf, out, training=record)
     return clf, record
+
+
+def _sets_sequences(files, views: int, seed: int, keep: dict | None):
+    """Training sequences of every (set, labels) in ``files``; ``keep`` limits each set to some indices."""
+    X, y, groups = [], [], []
+    for sf, labels in files:
+        xs, ys, gs = skeleton_sequences(sf, None if keep is None else keep[sf.path], views=views, seed=seed,
+                                        labels=labels)
+        X += xs
+        y += ys
+        groups += gs
+    return X, y, groups
 
 
 BODY_LIMITATIONS = [

@@ -213,7 +213,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
                   f"on {t['n']} clips")
     elif args.vocabulary or holds_skeleton_sets(args.data):
-        clf, record = train_skeleton_sets(args.data, args.out, vocabulary=args.vocabulary, **params)
+        clf, record = train_skeleton_sets(args.data, args.out, vocabulary=args.vocabulary, holdout=args.cv, **params)
+        held = record.get("set_results")
+        if held:
+            print(f"people held out ({held['protocol']}):")
+            for row in held["rows"]:
+                print(f"  {row['set']:<18} accuracy {row['accuracy']:.4f} on {row['n']} sequences of {row['people']} people")
     elif is_skeleton_file(args.data):
         clf, record = train_skeleton_file(args.data, args.out, cv=args.cv, **params)
     else:
