@@ -15,8 +15,8 @@ import pytest
 from posehar.errors import PoseModelError
 from posehar.multipose import task_bundle
 from posehar.multipose.finder import tiles
-from posehar.multipose.tracker import (Track, TrackerConfig, centre_distance, iou, keep_track, landmark_box, match,
-                                       square_crop, stitch)
+from posehar.multipose.tracker import (Track, TrackerConfig, centre_distance, drop_background, iou, keep_track,
+                                       landmark_box, match, square_crop, stitch)
 
 
 def _track(tid, frames, box):
@@ -100,6 +100,17 @@ def test_short_and_small_tracks_are_dropped():
     assert not keep_track(_track(1, range(60), [0, 0, 10, 30]), cfg, fps=30, frame_height=480)    # 30 px < 8 %
 
 
+def test_tracks_far_smaller_than_the_tallest_are_dropped():
+    cfg = TrackerConfig()
+    assert cfg.min_relative_height == 0.5
+    front = _track(1, range(30), [0, 0, 100, 200])
+    near = _track(2, range(30), [120, 0, 200, 101])       # 0.505 of the tallest: kept
+    back = _track(3, range(30), [220, 0, 260, 99])        # 0.495: background, dropped
+    assert [t.id for t in drop_background([front, near, back], cfg)] == [1, 2]
+    assert len(drop_background([front, near, back], TrackerConfig(min_relative_height=0))) == 3
+    assert drop_background([], cfg) == []
+
+
 def test_tiles_cover_the_frame_and_crops_stay_inside():
     for size in [(384, 288), (340, 256), (1920, 1080)]:
         covered = np.zeros(size[::-1], bool)
@@ -171,6 +182,17 @@ def test_predict_people_all_json_overlay_and_sheet(videos, tmp_path):
         colour = np.array(person_colour(pid), int)
         assert (np.abs(frame.astype(int) - colour).max(axis=2) < 60).sum() > 30, pid
     assert cv2.imread(str(sheet)) is not None
+
+
+@pytest.mark.slow
+def test_arm_wrestling_gives_two_tracks(videos):
+    from posehar.multipose.people import extract_people
+
+    found = extract_people(videos / "arm_wrestling.mp4")
+    assert found.frames_read == 280
+    assert len(found.people) == 2
+    heights = [p.box[3] - p.box[1] for p in found.people]
+    assert min(heights) >= TrackerConfig().min_relative_height * max(heights)
 
 
 @pytest.mark.slow

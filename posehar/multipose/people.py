@@ -1,7 +1,8 @@
 """Every tracked person's keypoints and action: ``predict_action(video, people="all")``.
 
 :func:`extract_people` runs the :class:`~.finder.PeopleFinder` over a video, joins track fragments
-(:func:`~.tracker.stitch`), drops tracks that are too short or too small, and returns one
+(:func:`~.tracker.stitch`), drops tracks that are too short or too small (also relative to the
+tallest track: :func:`~.tracker.drop_background`), and returns one
 body-only :class:`~posehar.sequence.KeypointSequence` per person over every kept frame (layout
 ``mediapipe_pose``, ``pose_present`` False where that person was not found, hands None).
 :func:`predict_people` classifies each person's sequence exactly as the single-person path does
@@ -24,7 +25,7 @@ from ..layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from ..predict import ActionPrediction, Segment, predict_sequence
 from ..sequence import KeypointSequence
 from ..video import VideoReader, check_video_path
-from .tracker import TrackerConfig, keep_track, stitch
+from .tracker import TrackerConfig, drop_background, keep_track, stitch
 
 PERSON_COLOURS = [(0, 255, 0), (255, 128, 0), (0, 128, 255), (255, 0, 255), (0, 255, 255), (255, 255, 0),
                   (128, 0, 255), (0, 0, 255)]  # BGR, one per person (cycled)
@@ -82,7 +83,7 @@ def extract_people(video: str | os.PathLike, stride: int = 1, max_frames: int | 
     fps = info.fps / stride
     size = (info.width, info.height)
     tracks = stitch(tracks, config)
-    kept = [tr for tr in tracks if keep_track(tr, config, fps, info.height)]
+    kept = drop_background([tr for tr in tracks if keep_track(tr, config, fps, info.height)], config)
     n = len(indices)
     people = []
     for new_id, tr in enumerate(sorted(kept, key=lambda tr: (min(tr.rows), tr.id)), start=1):
