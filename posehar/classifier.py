@@ -63,7 +63,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
-                 root_motion: bool = False, window: int = 30, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 root_motion: bool = False, window: int = 30, min_crop: int | None = None, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
@@ -75,6 +75,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.velocity = velocity
         self.root_motion = root_motion
         self.window = window
+        self.min_crop = min_crop
         self.fps = fps
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -203,11 +204,15 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return next(splitter.split(idx, target))
 
     def _crop(self, item: tuple[np.ndarray, np.ndarray], rng) -> tuple[np.ndarray, np.ndarray]:
+        """A random training window: ``window`` frames, or with ``min_crop`` any length from it up."""
         f, m = item
-        if len(f) <= self.window:
+        length = self.window
+        if self.min_crop and len(f) > self.min_crop:
+            length = int(rng.integers(self.min_crop, min(self.window, len(f)) + 1))
+        if len(f) <= length:
             return f, m
-        s = int(rng.integers(0, len(f) - self.window + 1))
-        return f[s: s + self.window], m[s: s + self.window]
+        s = int(rng.integers(0, len(f) - length + 1))
+        return f[s: s + length], m[s: s + length]
 
     def _train_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen) -> dict:
         enc = self.encoder_
