@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from .classifier import PoseActionClassifier
@@ -40,6 +41,10 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     for name, value in side_params(y).items():  # classes that name a side: no mirror images
         setattr(model, name, value)
     model.classes_ = np.unique(y)
+    # The encoder's own linear head only trains the encoder; a bundle's has one row per class.
+    model.encoder_.head = torch.nn.Linear(model.encoder_.vector_dim, len(model.classes_))
+    torch.nn.init.zeros_(model.encoder_.head.weight)
+    torch.nn.init.zeros_(model.encoder_.head.bias)
     target = np.searchsorted(model.classes_, y)
     config = model.feature_config_
     feats = [model._prepare(s, config) for s in X]

@@ -14,7 +14,7 @@ from pathlib import Path
 from .bundle import load_model
 from .errors import ModelBundleError
 
-DEFAULT_MODEL = "mp_gestures"
+DEFAULT_MODEL = "body_actions"
 
 
 def models_dir() -> Path:

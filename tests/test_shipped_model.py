@@ -1,39 +1,73 @@
-"""The shipped default model and the quick start's inputs, as a user gets them."""
+"""The shipped models and the quick start's inputs, as a user gets them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from posehar import get_model, list_models, predict_action
 from posehar.bundle import read_config
+from posehar.models import DEFAULT_MODEL, resolve_model
 from posehar.sequence import KeypointSequence
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-def test_default_model_is_shipped_and_documented():
-    assert "mp_gestures" in list_models()
-    cfg = read_config(PROJECT / "models" / "mp_gestures")  # checksums, format version
-    cv = cfg["training"]["cross_validation"]
-    assert cv["protocol"].startswith("grouped 5-fold") and len(cfg["training"]["groups"]) == 72
-    card = (PROJECT / "models" / "mp_gestures" / "README.md").read_text()
-    assert f"{cv['accuracy_mean']:.3f}" in card
+def test_body_actions_is_the_default_and_is_documented():
+    assert DEFAULT_MODEL == "body_actions" and {"body_actions", "mp_gestures"} <= set(list_models())
+    assert resolve_model(None) == PROJECT / "models" / "body_actions"
+    cfg = read_config(PROJECT / "models" / "body_actions")  # checksums, format version
+    t = cfg["training"]
+    assert cfg["feature_config"]["layout"] == "common_body" and not cfg["feature_config"]["hands"]
+    assert {"kick", "punch", "squat", "push_up", "golf_swing", "sit_down", "fall", "wave"} <= set(cfg["classes"])
+    assert len(t["sets"]) >= 8 and all(s.get("repo") and s.get("commit") for s in t["sets"])
+    card = (PROJECT / "models" / "body_actions" / "README.md").read_text()
+    for s in t["sets"]:
+        assert s["repo"] in card and s["commit"][:12] in card
+    assert t["command"] in card and "## Limitations" in card
+    for row in t["set_results"]["rows"]:
+        assert f"| {row['set']} | {row['accuracy']:.3f} |" in card
 
 
-def test_shipped_example_sequences():
+def test_gesture_model_stays_shipped_and_reads_its_examples():
     # These people were among the 72 training people: this checks the shipped artefact, not
     # generalisation (the model card's grouped CV is that figure).
+    cfg = read_config(PROJECT / "models" / "mp_gestures")
+    cv = cfg["training"]["cross_validation"]
+    assert cv["protocol"].startswith("grouped 5-fold") and len(cfg["training"]["groups"]) == 72
+    assert f"{cv['accuracy_mean']:.3f}" in (PROJECT / "models" / "mp_gestures" / "README.md").read_text()
     files = sorted((PROJECT / "examples" / "keypoints").glob("*.npz"))
     assert len(files) == 9
-    clf = get_model(None)
     seqs = [KeypointSequence.load(f) for f in files]
-    pred = clf.predict(seqs)
+    pred = get_model("mp_gestures").predict(seqs)
     assert np.mean(pred == np.array([s.label for s in seqs])) >= 8 / 9
 
 
-def test_quick_start_clip_is_not_a_gesture():
-    r = predict_action(PROJECT / "examples" / "exercise_three_people.avi")
-    assert r.frames_read == 393 and r.person_fraction > 0.9
-    assert r.label == "unknown"
+@pytest.mark.slow
+def test_default_model_reads_the_lab_kicks_as_kicks(videos):
+    short = predict_action(videos / "seed_test_6.mp4")
+    assert short.label == "kick", (short.label, short.probabilities)
+    # seed_test_7: kick is by far the closest class, but under the model's confidence threshold
+    # (0.76 < 0.83), so the answer is "unknown (closest class: kick)"; README and the note say so.
+    longer = predict_action(videos / "seed_test_7.mp4")
+    assert max(longer.probabilities, key=longer.probabilities.get) == "kick", longer.probabilities
+
+
+@pytest.mark.slow
+def test_default_model_on_the_lab_flapping(videos):
+    assert predict_action(videos / "seed_test_8.mp4").label == "flap"
+
+
+@pytest.mark.slow
+def test_quick_start_clip(tmp_path):
+    from posehar.cli import main
+
+    out = tmp_path / "r.json"
+    assert main(["predict", str(PROJECT / "examples" / "exercise_three_people.avi"), "--json",
+                 "--timeline", str(out)]) == 0
+    timeline = json.loads(out.read_text())
+    labels = {seg["label"] for seg in (timeline["segments"] if isinstance(timeline, dict) else timeline)}
+    assert labels and labels <= set(get_model(None).classes_.tolist()) | {"unknown", "no person"}
