@@ -199,7 +199,11 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             if len(np.unique(groups)) < 2:
                 raise ValueError("groups must hold at least 2 distinct groups for a grouped validation split")
             splitter = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
-            return next(splitter.split(idx, target, groups))
+            train, val = next(splitter.split(idx, target, groups))
+            if len(np.unique(target[train])) < len(np.unique(target)):
+                # Too few people: the validation people hold a class nobody else shows. Train on all.
+                return idx, np.array([], dtype=int)
+            return train, val
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
         return next(splitter.split(idx, target))
 

@@ -29,7 +29,7 @@ class Report:
     def from_predictions(cls, y_true, y_pred, classes) -> "Report":
         classes = [str(c) for c in classes]
         y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
-        labels = classes + sorted(set(y_pred) - set(classes))
+        labels = classes + sorted((set(y_pred) | set(y_true)) - set(classes))
         p, r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
         cm = confusion_matrix(y_true, y_pred, labels=labels)[: len(classes), : len(classes)]
         return cls(float((y_true == y_pred).mean()), classes, p.tolist(), r.tolist(), cm.tolist(), len(y_true))

@@ -119,3 +119,23 @@ def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
         raise DatasetLayoutError(f"{sf.path}: its labels ({', '.join(sf.classes[:4])}, ...) are not classes of this "
                                  "model and no vocabulary maps them")
     return {k: v for k, v in mapping.items() if v in classes}
+
+
+def sample_sequences(samples, views: int = 0, seed: int = 0) -> tuple[list[KeypointSequence], list[str], list[str]]:
+    """(sequences, labels, groups) of skeleton-format dataset samples (NTU, Penn Action, MSRC-12, ...),
+    read from their files and mapped to the common body, with ``views`` extra viewpoints of 3D ones."""
+    from .body import identify_layout
+    from .datasets.skeletons import read_skeleton_sample
+
+    rng = np.random.default_rng(seed)
+    X: list[KeypointSequence] = []
+    y: list[str] = []
+    groups: list[str] = []
+    for sample in samples:
+        clip = read_skeleton_sample(sample)
+        extra = views if identify_layout(clip.joint_names).space == "camera3d" else 0
+        for v in [None, *(View.random(rng) for _ in range(extra))]:
+            X.append(to_common(clip, v))
+            y.append(sample.label)
+            groups.append(str(sample.group))
+    return X, y, groups

@@ -59,12 +59,22 @@ def seen_unseen(groups_seen, groups) -> tuple[np.ndarray, np.ndarray]:
 
 
 def store_sequences(samples, store_root, settings, frames_fps: float = 30.0):
-    """The stored sequences of ``samples`` (labels and groups from the samples).
+    """The stored sequences of ``samples`` (labels and groups from the samples); skeleton-format
+    samples (NTU, Penn Action, MSRC-12, ...) are read from their files, no store needed.
 
     Raises StoreError naming how many are missing and the command that extracts them.
     """
+    from .datasets.skeletons import SKELETON_READERS
     from .errors import StoreError
     from .store import KeypointStore
+
+    if samples and all(s.kind in SKELETON_READERS for s in samples):
+        from .skeleton_training import sample_sequences
+
+        return sample_sequences(samples)
+    if store_root is None:
+        raise StoreError("this dataset's videos are read from a keypoint store: give --store (run 'posehar extract' "
+                         "first)")
 
     if not (Path(store_root) / "store.json").is_file():
         raise StoreError(f"{store_root} is not a keypoint store; run 'posehar extract DATASET ROOT --out {store_root}' first")
@@ -87,16 +97,25 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     from .evaluation import Report
     from .pose import PoseSettings
 
+    from .datasets.skeletons import SKELETON_READERS
+    from .skeleton_training import TRAIN_VIEWS, sample_sequences, side_params
+
     settings = settings or PoseSettings()
     train, test = protocol_split(name, root, split)
-    X, y, groups = store_sequences(train.samples, store_root, settings)
+    if train.samples and all(s.kind in SKELETON_READERS for s in train.samples):
+        # Skeleton files: the common body, extra viewpoints of 3D recordings, no store.
+        X, y, groups = sample_sequences(train.samples, views=TRAIN_VIEWS, seed=params.get("random_state", 0))
+        params = {**BODY_PARAMS, **side_params(y), **params}
+    else:
+        X, y, groups = store_sequences(train.samples, store_root, settings)
     params.setdefault("layout", X[0].layout)
     params.setdefault("hands", X[0].has_hands)
     record: dict = {"dataset": name, "root": str(root), "split": split, "protocol": PROTOCOLS[name.lower()],
                     "sequences": len(X), "groups": sorted(set(groups)), "classes": sorted(set(y)),
                     "pose_settings": settings.as_dict(),
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-    if test is None or cv > 1:
+    skeletons = train.samples and all(s.kind in SKELETON_READERS for s in train.samples)
+    if test is None or (cv > 1 and not skeletons):  # skeleton sets: their protocol's test part is the figure
         make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
     start = time.perf_counter()

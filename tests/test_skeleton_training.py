@@ -126,3 +126,16 @@ def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
     r = posehar("predict", str(tmp_path / "new.npz"), "--model", str(tmp_path / "mine"), "--json")
     assert r.returncode == 0, r.stderr
     assert '"label": "draw_triangle"' in r.stdout or '"label": "unknown"' in r.stdout
+
+
+def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tmp_path):
+    root = shared / "skeletons" / "original_samples" / "nw_ucla"
+    out = tmp_path / "ucla"
+    r = posehar("train", "--dataset", "nw_ucla", "--root", str(root), "-o", str(out), "--epochs", "2")
+    assert r.returncode == 0, r.stderr
+    assert "nw_ucla split 1 (cross-view" in r.stdout and "test accuracy" in r.stdout
+    r = posehar("evaluate", str(out), "--dataset", "nw_ucla", "--root", str(root), "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("accuracy: ")
+    r = posehar("train", "--dataset", "ucf101", "--root", str(tmp_path), "-o", str(tmp_path / "v"))
+    assert r.returncode != 0 and "error" in r.stderr and "Traceback" not in r.stderr

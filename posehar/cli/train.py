@@ -157,7 +157,7 @@ def dataset_args(args: argparse.Namespace) -> bool:
 
     if args.dataset is None:
         if args.data is None:
-            raise PoseharError("give a keypoint folder DATA, or --dataset NAME --root ROOT --store STORE")
+            raise PoseharError("give a keypoint folder DATA, or --dataset NAME --root ROOT [--store STORE]")
         ignored = [opt for opt, used in (("--split", args.split != 1), ("--keypoints", args.keypoints != "holistic"),
                                          ("--stride", args.stride != 1), ("--max-frames", args.max_frames is not None),
                                          ("--model-complexity", args.model_complexity != 1)) if used]
@@ -165,8 +165,8 @@ def dataset_args(args: argparse.Namespace) -> bool:
             raise PoseharError(f"{', '.join(ignored)} only apply with --dataset (a store extracted with those "
                                f"settings); keypoint DATA ({args.data}) is read as it is")
         return False
-    if args.data is not None or not (args.root and args.store):
-        raise PoseharError("--dataset needs --root and --store, and no DATA folder")
+    if args.data is not None or not args.root:
+        raise PoseharError("--dataset needs --root (and --store for video datasets), and no DATA folder")
     return True
 
 
