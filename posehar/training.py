@@ -44,6 +44,12 @@ def train_folder(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, p
     }
     if cv and cv > 1:
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=cv, progress=progress)
+    return fit_and_save(X, y, groups, out, record, progress, **params)
+
+
+def fit_and_save(X, y, groups, out, record: dict, progress: bool = True,
+                 **params) -> tuple[PoseActionClassifier, dict]:
+    """The final fit on everything, its time and best validation accuracy in ``record``, saved as a bundle."""
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
     record["fit_seconds"] = time.perf_counter() - start
@@ -151,12 +157,7 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
         record["cross_validation"] = cross_subject_cv(sf, make, folds=cv, views=views, seed=params.get("random_state", 0),
                                                       progress=progress)
     X, y, groups = skeleton_sequences(sf, views=views, seed=params.get("random_state", 0))
-    start = time.perf_counter()
-    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
-    record["fit_seconds"] = time.perf_counter() - start
-    record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
-    save_model(clf, out, training=record)
-    return clf, record
+    return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
 def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocabulary: str | os.PathLike | None = None,
@@ -215,12 +216,7 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
                                  "fit_seconds": time.perf_counter() - start}
     X, y, groups = _sets_sequences(files, views, seed, None)
     record.update(sequences=len(X), groups=sorted(set(groups)), classes=sorted(set(y)))
-    start = time.perf_counter()
-    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
-    record["fit_seconds"] = time.perf_counter() - start
-    record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
-    save_model(clf, out, training=record)
-    return clf, record
+    return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
 def _sets_sequences(files, views: int, seed: int, keep: dict | None):
