@@ -1,0 +1,52 @@
+"""The skeleton benchmarks' splits: each set's protocol as published, no person on both sides where it is by person."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import fewshot_sets  # noqa: E402
+import skeleton_protocols  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _shared(shared, monkeypatch):
+    monkeypatch.setattr(skeleton_protocols, "SKELETONS", shared / "skeletons")
+    monkeypatch.setattr(fewshot_sets, "SKELETONS", shared / "skeletons")
+
+
+@pytest.mark.parametrize("name", ["g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_children", "utd_mhad", "yoga"])
+def test_protocols_by_person_never_share_a_person(name):
+    sf, splits = skeleton_protocols.protocol(name, seed=0, folds=5)
+    tested = set()
+    for _, train, test in splits:
+        assert not set(sf.subjects[train]) & set(sf.subjects[test])
+        tested |= set(test.tolist())
+    if name in ("g3d_xsub", "msrc12", "kinder_gator", "yoga"):
+        assert tested == set(range(len(sf)))  # every sequence tested once over the folds
+
+
+def test_published_protocols():
+    sf, [(_, train, test)] = skeleton_protocols.protocol("utd_mhad", 0, 5)
+    assert {int(s.strip("s")) % 2 for s in sf.subjects[train]} == {1} and {int(s.strip("s")) % 2 for s in sf.subjects[test]} == {0}
+    sf, [(_, train, test)] = skeleton_protocols.protocol("g3d_seed", 0, 5)
+    assert set(sf.labels[train]) == set(skeleton_protocols.SEED_CLASSES)
+    assert abs(len(test) / (len(train) + len(test)) - 0.2) < 0.01
+    sf, [(_, train, test)] = skeleton_protocols.protocol("kinder_adults_children", 0, 5)
+    assert all(g.startswith("adult") for g in sf.extra["groups"][train].astype(str))
+    assert all(g.startswith("child") for g in sf.extra["groups"][test].astype(str))
+
+
+def test_fewshot_draws_k_clips_per_class_from_people_it_does_not_test_on():
+    from posehar.datasets.skeleton_file import SkeletonFile
+
+    sf = SkeletonFile(fewshot_sets.SKELETONS / "utd_mhad.npz")
+    enrol, test = fewshot_sets.people_halves(sf, 0)
+    assert not set(sf.subjects[enrol]) & set(sf.subjects[test])
+    shots = fewshot_sets.shots(sf, enrol, 5, 0)
+    counts = np.unique(sf.labels[shots], return_counts=True)[1]
+    assert set(counts) == {5} and set(shots) <= set(enrol)
