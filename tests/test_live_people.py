@@ -35,7 +35,7 @@ def test_people_windows_share_one_clock_and_report_who_qualifies():
     from posehar.live import PeopleWindows
     from posehar.models import get_model
 
-    clf = get_model(None)
+    clf = get_model("mp_gestures")  # a 30-frame (1 s) window
     windows = PeopleWindows(clf, fps=10.0, frame_size=(384, 288), smoothing=2, min_height=0.08)
     assert (windows.window, windows.hop) == (10, 5)  # 1 s model window at 10 fps
     events = {}
@@ -69,7 +69,7 @@ def test_live_people_all_three_people(videos, tmp_path, capfd):
     jsonl, overlay = tmp_path / "live.jsonl", tmp_path / "live.mp4"
     t0 = time.monotonic()
     assert main(["live", "--source", str(videos / "exercise_three_people.avi"), "--people", "all",
-                 "--max-frames", "40", "--jsonl", str(jsonl), "--overlay", str(overlay)]) == 0
+                 "--model", "mp_gestures", "--max-frames", "40", "--jsonl", str(jsonl), "--overlay", str(overlay)]) == 0
     assert time.monotonic() - t0 < 60
     out, err = capfd.readouterr()
     assert chatter(err) == [], err  # no MediaPipe INFO/W0000 lines from the finder's graphs
