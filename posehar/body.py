@@ -211,13 +211,13 @@ def to_common(clip: SkeletonClip, view: View | None = None) -> KeypointSequence:
             visible = clip.joints[..., source.visibility] >= VISIBLE
             seen = (visible[:, None, :] | ~used[None]).all(axis=2)
         if xy.size and np.abs(xy).max() <= 1.5 and xy.min() >= -0.5:
-            w, h = clip.frame_size
-            xy[..., 0] *= (w / h) if w > 0 and h > 0 else 4.0 / 3.0
+            width, height = clip.frame_size
+            xy[..., 0] *= (width / height) if width > 0 and height > 0 else 4.0 / 3.0
     seen &= clip.present[:, None]
     out[:, have, :2] = np.where(seen[..., None], xy, 0.0)
     out[:, have, 2] = seen
     present = out[..., 2].any(axis=1)
-    fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0
+    fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0  # unstated (Penn, JHMDB, NW-UCLA): ~30
     meta = dict(clip.meta)
     meta.update(subject=clip.subject, source_layout=source.name)
     return KeypointSequence(pose=out, pose_present=present, fps=fps, source=clip.source, layout="common_body",
