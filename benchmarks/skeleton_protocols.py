@@ -223,7 +223,8 @@ def table(records: list[dict]) -> str:
         cells = []
         for model in MODELS:
             accs = _pooled([r for r in rows if r["model"] == model])
-            cells.append(f"{np.mean(accs):.3f} ± {np.std(accs):.3f}" if accs else "—")
+            spread = f" ± {np.std(accs):.3f}" if len(accs) > 1 else ""  # over seeds
+            cells.append(f"{np.mean(accs):.3f}{spread}" if accs else "—")
         fit = [r["fit_seconds"] for r in rows if r["model"] == "posehar"]
         cells.append(f"{np.mean(fit):.0f}" if fit else "—")
         lines.append(f"| {name} | {GOALS.get(name, '—')} | " + " | ".join(cells) + " |")
