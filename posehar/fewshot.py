@@ -2,9 +2,12 @@
 
 The seed system's idea: an encoder trained on many actions turns any movement into a temporal
 vector, so a new set of actions needs only a logistic regression on the vectors of a few
-clips per class (seconds, not minutes). The 'unknown' thresholds are set from cross-validated
-predictions on the clips themselves; the input-novelty test (distance of the input features
-to the encoder's training frames) is kept from the base model.
+clips per class (seconds, not minutes). The 'unknown' confidence threshold is set from
+cross-validated predictions on the clips themselves (none without at least 2 clips a class);
+the temporal-vector novelty threshold is 1.5 times the clips' own 99th-percentile distance to
+their class centres (a handful of clips gives no held-out distances to calibrate on); the
+input-novelty test (distance of the input features to the encoder's training frames) is kept
+from the base model.
 """
 
 from __future__ import annotations
