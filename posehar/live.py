@@ -156,7 +156,8 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     streamer: StreamingClassifier | None = None
     recent: deque = deque(maxlen=max(smoothing, 1))
     show = show and _display_available()
-    writer, latencies, frame_ms, label_text = None, [], [], ""
+    output = _FrameOutput(overlay, frames.fps, show)
+    latencies, frame_ms, label_text = [], [], ""
     t0 = time.monotonic()
     try:
         for index, frame, captured in frames:
@@ -177,27 +178,47 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
                                        left_present=np.array(flags[1:2]) if hands else None,
                                        right_present=np.array(flags[2:]) if hands else None)
                 draw_label(draw_skeleton(frame, one, 0), label_text or "...")
-            if overlay is not None:
-                if writer is None:
-                    Path(overlay).parent.mkdir(parents=True, exist_ok=True)
-                    writer = cv2.VideoWriter(str(overlay), cv2.VideoWriter_fourcc(*"mp4v"), frames.fps,
-                                             (frame.shape[1], frame.shape[0]))
-                writer.write(frame)
+            output.write(frame)
             frame_ms.append((time.monotonic() - taken) * 1000)
-            if show:
-                cv2.imshow("posehar live", frame)
-                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                    break
+            if output.shown_and_quit(frame):
+                break
     except KeyboardInterrupt:
         pass
     finally:
         frames.close()
         tracker.close()
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
+        output.close()
     return _summary(frames, latencies, frame_ms, time.monotonic() - t0)
+
+
+class _FrameOutput:
+    """Where live frames go: the ``--overlay`` video (opened at the first frame) and the ``--show`` window."""
+
+    def __init__(self, overlay: str | os.PathLike | None, fps: float, show: bool) -> None:
+        self.overlay, self.fps, self.show = overlay, fps, show
+        self.writer = None
+
+    def write(self, frame: np.ndarray) -> None:
+        if self.overlay is None:
+            return
+        if self.writer is None:
+            Path(self.overlay).parent.mkdir(parents=True, exist_ok=True)
+            self.writer = cv2.VideoWriter(str(self.overlay), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                          (frame.shape[1], frame.shape[0]))
+        self.writer.write(frame)
+
+    def shown_and_quit(self, frame: np.ndarray) -> bool:
+        """Show ``frame`` (with ``--show``); True when the viewer pressed q or Esc."""
+        if not self.show:
+            return False
+        cv2.imshow("posehar live", frame)
+        return cv2.waitKey(1) & 0xFF in (ord("q"), 27)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.release()
+        if self.show:
+            cv2.destroyAllWindows()
 
 
 def _summary(frames: FrameSource, latencies: list, frame_ms: list, wall: float) -> dict:
@@ -307,7 +328,8 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
     frames = FrameSource(source, realtime=realtime, max_frames=max_frames)
     windows: PeopleWindows | None = None
     show = show and _display_available()
-    writer, latencies, frame_ms = None, [], []
+    output = _FrameOutput(overlay, frames.fps, show)
+    latencies, frame_ms = [], []
     t0 = time.monotonic()
     try:
         for index, frame, captured in frames:
@@ -336,26 +358,16 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
                     else:
                         draw_landmarks(frame, lm, person_colour(pid), f"#{pid} {windows.labels.get(track_id, '...')}")
                 draw_label(frame, f"{sum(t in windows.ids for t in found)} people")
-            if overlay is not None:
-                if writer is None:
-                    Path(overlay).parent.mkdir(parents=True, exist_ok=True)
-                    writer = cv2.VideoWriter(str(overlay), cv2.VideoWriter_fourcc(*"mp4v"), frames.fps,
-                                             (frame.shape[1], frame.shape[0]))
-                writer.write(frame)
+            output.write(frame)
             frame_ms.append((time.monotonic() - taken) * 1000)
-            if show:
-                cv2.imshow("posehar live", frame)
-                if cv2.waitKey(1) & 0xFF in (ord("q"), 27):
-                    break
+            if output.shown_and_quit(frame):
+                break
     except KeyboardInterrupt:
         pass
     finally:
         frames.close()
         finder.close()
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
+        output.close()
     summary = _summary(frames, latencies, frame_ms, time.monotonic() - t0)
     summary["people"] = len(windows.ids) if windows is not None else 0
     return summary

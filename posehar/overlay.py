@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -81,12 +82,27 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
     ``ActionPrediction.label_at``); without it only skeletons are drawn. Every source frame
     is written; frames after the last keypoint row keep the last skeleton.
     """
+    lookup = _row_lookup(seq)
+
+    def draw(frame: np.ndarray, index: int) -> None:
+        if len(lookup):
+            draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+        if label_at is not None:
+            label, conf = label_at(index)
+            draw_label(frame, f"{label} {conf:.0%}" if conf else label)
+
+    return write_drawn_video(video, out, draw)
+
+
+def write_drawn_video(video: str | os.PathLike, out: str | os.PathLike,
+                      draw: Callable[[np.ndarray, int], None]) -> Path:
+    """Write ``out`` (.mp4, codec mp4v): every frame of ``video`` after ``draw(frame, index)`` drew on
+    it, at the source's fps and size; atomically (a temp file, then a rename; none left on failure)."""
     reader = VideoReader(video)
     out = Path(out)
     if out.suffix.lower() != ".mp4":
         raise VideoError(f"overlay output must be an .mp4 file, got {out.name}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    lookup = _row_lookup(seq)
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
     writer = None
     try:
@@ -96,11 +112,7 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
                 writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), reader.info.fps, (w, h))
                 if not writer.isOpened():
                     raise VideoError(f"cannot write {out}: OpenCV has no mp4v encoder here")
-            if len(lookup):
-                draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
-            if label_at is not None:
-                label, conf = label_at(index)
-                draw_label(frame, f"{label} {conf:.0%}" if conf else label)
+            draw(frame, index)
             writer.write(frame)
         if writer is not None:
             writer.release()
@@ -119,20 +131,31 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
 def contact_sheet(video: str | os.PathLike, seq: KeypointSequence, out: str | os.PathLike,
                   n: int = 6, label_at=None, columns: int = 3) -> Path:
     """Save a PNG grid of ``n`` evenly spaced frames with skeletons drawn, for a quick look."""
-    reader = VideoReader(video)
-    total = int(seq.frame_indices[-1]) + 1 if len(seq) else reader.info.frame_count
-    wanted = set(np.linspace(0, max(total - 1, 0), num=min(n, max(total, 1))).round().astype(int).tolist())
     lookup = _row_lookup(seq)
+
+    def draw(frame: np.ndarray, index: int) -> str:
+        if len(lookup):
+            draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+        text = f"frame {index}"
+        if label_at is not None:
+            label, conf = label_at(index)
+            text += f"  {label} {conf:.0%}" if conf else f"  {label}"
+        return text
+
+    return drawn_contact_sheet(video, out, seq, draw, n, columns)
+
+
+def drawn_contact_sheet(video: str | os.PathLike, out: str | os.PathLike, seq: KeypointSequence | None,
+                        draw: Callable[[np.ndarray, int], str], n: int = 6, columns: int = 3) -> Path:
+    """Save a PNG grid of ``n`` frames spread evenly over ``seq``'s frames (the whole video without one),
+    each after ``draw(frame, index)`` drew on it, captioned with the text it returns."""
+    reader = VideoReader(video)
+    total = int(seq.frame_indices[-1]) + 1 if seq is not None and len(seq) else reader.info.frame_count
+    wanted = set(np.linspace(0, max(total - 1, 0), num=min(n, max(total, 1))).round().astype(int).tolist())
     tiles = []
     for index, frame in reader:
         if index in wanted:
-            if len(lookup):
-                draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
-            text = f"frame {index}"
-            if label_at is not None:
-                label, conf = label_at(index)
-                text += f"  {label} {conf:.0%}" if conf else f"  {label}"
-            tiles.append(draw_label(frame, text))
+            tiles.append(draw_label(frame, draw(frame, index)))
         if index >= max(wanted):
             break
     while len(tiles) % columns:

@@ -9,9 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import VideoError
-from ..overlay import _row_lookup, draw_label, draw_skeleton
-from ..video import VideoReader
+from ..overlay import _row_lookup, draw_label, draw_skeleton, drawn_contact_sheet, write_drawn_video
 from .people import person_colour
 
 
@@ -64,54 +62,23 @@ def draw_landmarks(frame: np.ndarray, landmarks: np.ndarray, colour: tuple[int, 
 
 def write_people_overlay(video: str | os.PathLike, people, out: str | os.PathLike) -> Path:
     """Write ``out`` (.mp4, mp4v) with each person's skeleton, id and action, at the source's fps and size."""
-    reader = VideoReader(video)
-    out = Path(out)
-    if out.suffix.lower() != ".mp4":
-        raise VideoError(f"overlay output must be an .mp4 file, got {out.name}")
-    out.parent.mkdir(parents=True, exist_ok=True)
     lookup = _row_lookup(people[0].keypoints) if people else np.zeros(0, np.int64)
-    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.mp4")
-    writer = None
-    try:
-        for index, frame in reader:
-            if writer is None:
-                h, w = frame.shape[:2]
-                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), reader.info.fps, (w, h))
-                if not writer.isOpened():
-                    raise VideoError(f"cannot write {out}: OpenCV has no mp4v encoder here")
-            draw_people(frame, people, index, lookup)
-            draw_label(frame, f"{len(people)} people")
-            writer.write(frame)
-    finally:
-        if writer is not None:
-            writer.release()
-    os.replace(tmp, out)
-    return out
+
+    def draw(frame: np.ndarray, index: int) -> None:
+        draw_people(frame, people, index, lookup)
+        draw_label(frame, f"{len(people)} people")
+
+    return write_drawn_video(video, out, draw)
 
 
 def people_contact_sheet(video: str | os.PathLike, people, out: str | os.PathLike, n: int = 6,
                          columns: int = 3) -> Path:
     """Save a PNG grid of ``n`` evenly spaced frames with every person drawn."""
-    reader = VideoReader(video)
     seq = people[0].keypoints if people else None
-    total = int(seq.frame_indices[-1]) + 1 if seq is not None and len(seq) else reader.info.frame_count
-    wanted = set(np.linspace(0, max(total - 1, 0), num=min(n, max(total, 1))).round().astype(int).tolist())
     lookup = _row_lookup(seq) if seq is not None else np.zeros(0, np.int64)
-    tiles = []
-    for index, frame in reader:
-        if index in wanted:
-            draw_people(frame, people, index, lookup)
-            tiles.append(draw_label(frame, f"frame {index}"))
-        if index >= max(wanted):
-            break
-    while len(tiles) % columns:
-        tiles.append(np.zeros_like(tiles[0]))
-    sheet = np.vstack([np.hstack(tiles[i:i + columns]) for i in range(0, len(tiles), columns)])
-    scale = min(1.0, 1920 / sheet.shape[1])
-    if scale < 1.0:
-        sheet = cv2.resize(sheet, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(out), sheet):
-        raise VideoError(f"cannot write contact sheet {out}")
-    return out
+
+    def draw(frame: np.ndarray, index: int) -> str:
+        draw_people(frame, people, index, lookup)
+        return f"frame {index}"
+
+    return drawn_contact_sheet(video, out, seq, draw, n, columns)
