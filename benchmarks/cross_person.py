@@ -125,7 +125,7 @@ class TutorialLSTM:
             tr, va = next(StratifiedShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y))
         else:
             tr, va = next(GroupShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y, groups))
-        self.net = _StackedLSTM(258, len(self.classes_))
+        self.net = _StackedLSTM(x.shape[2], len(self.classes_))
         opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
         best, best_state, waited = -1.0, None, 0
         self.epochs_run = 0

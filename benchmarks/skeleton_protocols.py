@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from cross_person import _StackedLSTM  # noqa: E402
+from cross_person import TutorialLSTM  # noqa: E402
 
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
@@ -70,60 +70,34 @@ def _meanstd(f: np.ndarray) -> np.ndarray:
     return np.concatenate([f.mean(0), f.std(0)])
 
 
-class LSTM:
+class LSTM(TutorialLSTM):
+    """The tutorial stacked LSTM (benchmarks/cross_person.py) on the raw joints: 30 frames sampled
+    uniformly from each sequence, standardised with the training frames' mean and std."""
+
     frames = 30
 
-    def __init__(self, seed: int, epochs: int = 60, patience: int = 10):
-        self.seed, self.epochs, self.patience = seed, epochs, patience
+    def __init__(self, seed: int):
+        super().__init__(seed, epochs=60, patience=10)
+        self.mean, self.std = 0.0, 1.0
 
-    def _x(self, sf, idx):
+    def _sampled(self, sf, idx) -> list[np.ndarray]:
         out = []
         for i in idx:
             f = raw(sf, i)
-            rows = np.linspace(0, len(f) - 1, self.frames).round().astype(int)
-            out.append(f[rows])
-        x = torch.from_numpy(np.stack(out).astype(np.float32))
-        return (x - self.mean) / self.std
+            out.append(f[np.linspace(0, len(f) - 1, self.frames).round().astype(int)])
+        return out
+
+    def _x(self, X):
+        return (torch.from_numpy(np.stack(X).astype(np.float32)) - self.mean) / self.std
 
     def fit(self, sf, idx, seed):
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
-        y = sf.labels[idx]
-        self.classes_ = np.unique(y)
-        self.mean, self.std = 0.0, 1.0
-        x = self._x(sf, idx)
+        X = self._sampled(sf, idx)
+        x = torch.from_numpy(np.stack(X).astype(np.float32))
         self.mean, self.std = x.mean((0, 1)), x.std((0, 1)).clamp(min=1e-3)
-        x = (x - self.mean) / self.std
-        target = torch.from_numpy(np.searchsorted(self.classes_, y))
-        tr, va = next(StratifiedShuffleSplit(1, test_size=0.15, random_state=self.seed).split(x, y))
-        self.net = _StackedLSTM(x.shape[2], len(self.classes_))
-        opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
-        best, state, waited = -1.0, None, 0
-        for _ in range(self.epochs):
-            self.net.train()
-            order = rng.permutation(tr)
-            for b in range(0, len(order), 64):
-                rows = order[b: b + 64]
-                loss = torch.nn.functional.cross_entropy(self.net(x[rows]), target[rows])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-            with torch.no_grad():
-                self.net.eval()
-                acc = float((self.net(x[va]).argmax(1) == target[va]).float().mean())
-            if acc > best:
-                best, state, waited = acc, {k: v.clone() for k, v in self.net.state_dict().items()}, 0
-            else:
-                waited += 1
-                if waited >= self.patience:
-                    break
-        self.net.load_state_dict(state)
-        return self
+        return super().fit(X, sf.labels[idx], None)
 
-    @torch.no_grad()
     def predict(self, sf, idx):
-        self.net.eval()
-        return self.classes_[self.net(self._x(sf, idx)).argmax(1).numpy()]
+        return super().predict(self._sampled(sf, idx))
 
 
 class Posehar:
