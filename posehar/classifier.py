@@ -302,17 +302,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         correct = proba.argmax(1) == target[idx]
         top = proba.max(1)
         self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
-        # A class that only held-out people show has no centroid yet (NaN): distances go to the
-        # classes the head has seen, taken over the held-out windows of those classes (all windows
-        # if none are), so the threshold stays finite.
-        seen = np.isfinite(self.centroids_).all(1)
-        all_centroids, self.centroids_ = self.centroids_, self.centroids_[seen]
-        try:
-            distance = self._vector_distance(self._vectors(items))
-        finally:
-            self.centroids_ = all_centroids
-        known = seen[target[idx]]
-        self.novelty_threshold_ = float(np.quantile(distance[known] if known.any() else distance, 0.99))
+        # Every class has a centroid here: _split never leaves a class to the validation people only.
+        self.novelty_threshold_ = float(np.quantile(self._vector_distance(self._vectors(items)), 0.99))
         self.input_threshold_ = 2.0 * float(np.quantile(self._input_distance(items), 0.99))
 
     # ---------------------------------------------------------------- inference
