@@ -25,13 +25,15 @@ class AugmentConfig:
     speed: float = 0.25          # playback speed in [1/(1+speed), 1+speed]
     hand_dropout: float = 0.1    # probability a hand is dropped for a run of frames
     noise: float = 0.01          # gaussian noise on coordinates (body units)
+    depth_dropout: float = 0.25  # probability a sequence's depth is dropped (as 2D annotations lack it)
+    depth_scale: float = 0.3     # depth multiplied by uniform 1 +- depth_scale (MediaPipe's is an estimate)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 class FeatureAugmenter:
-    """Random affine (rotation, scale, shear), speed change, hand dropout and noise."""
+    """Random affine (rotation, scale, shear), speed change, hand dropout, noise, depth dropout and scale."""
 
     def __init__(self, features: FeatureConfig, config: AugmentConfig, generator: torch.Generator):
         self.config = config
@@ -41,10 +43,13 @@ class FeatureAugmenter:
         self.ys = torch.as_tensor(ys)
         cols = features.block_columns()
         self.velocity_cols = torch.as_tensor(
-            [c for name in ("body_velocity", "wrist_velocity", "root_velocity") if name in cols for c in cols[name]], dtype=torch.long)
+            [c for name in ("body_velocity", "wrist_velocity", "root_velocity", "depth_velocity") if name in cols for c in cols[name]], dtype=torch.long)
         self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag", f"{s}_fingers")
                                            if n in cols for c in cols[n]])
                           for s in ("left", "right") if f"{s}_shape" in cols]
+        self.depth_cols = torch.as_tensor(cols.get("depth_velocity", []),
+                                          dtype=torch.long)
+        self.depth_flag_cols = torch.as_tensor(cols.get("depth_flag", []), dtype=torch.long)
 
     def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=self.gen)
@@ -79,6 +84,11 @@ class FeatureAugmenter:
                 frames = torch.arange(t)[None, :]
                 hit = drop[:, None] & (frames >= start[:, None]) & (frames < (start + span)[:, None])
                 x[:, :, cols] = x[:, :, cols].masked_fill(hit[:, :, None], 0.0)
+        if len(self.depth_cols):
+            factor = self._uniform(b, 1 - c.depth_scale, 1 + c.depth_scale)
+            keep = (torch.rand(b, generator=self.gen) >= c.depth_dropout).to(x.dtype)
+            x[:, :, self.depth_cols] *= (factor * keep)[:, None, None]
+            x[:, :, self.depth_flag_cols] *= keep[:, None, None]
         return x, mask
 
     def _speed(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

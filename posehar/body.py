@@ -5,8 +5,11 @@ OpenPose BODY_25, Penn Action, JHMDB and SBU all have: head, shoulders, elbows, 
 knees and ankles (Penn Action's own 13). Left and right are the performer's own side in every
 source. A common-body :class:`~posehar.sequence.KeypointSequence` (layout ``common_body``) holds,
 per joint, image-plane x (right) and y (down) in isotropic units (pixels, or any unit equal on
-both axes) and a 0/1 "seen" flag; a joint the source lacks, or did not see, has flag 0 and
-coordinates 0: it is masked, never invented.
+both axes), a 0/1 "seen" flag, the joint's depth relative to the body in the same units (negative:
+nearer the camera) and a 0/1 flag saying the source gave that depth; a joint the source lacks, or
+did not see, has flag 0 and coordinates 0: it is masked, never invented. 3D sources give depth;
+MediaPipe gives an estimate of it (its z, scaled by :data:`MEDIAPIPE_DEPTH_SCALE`); 2D annotations
+(Penn Action, JHMDB, COCO, ...) give none, and their depth is masked.
 
 Each source layout is one :class:`SourceLayout` row of ``SOURCE_LAYOUTS``: its joint names in
 order (as the source spells them), how its coordinates are to be read (3D camera space, or 2D
@@ -23,13 +26,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import KeypointFormatError
-from .geometry import View, project
+from .geometry import View, project_depth
 from .layouts import COMMON_BODY, get_layout
 from .sequence import KeypointSequence
 from .skeleton import SkeletonClip
 
 COMMON_JOINTS: tuple[str, ...] = COMMON_BODY.joints
 VISIBLE = 0.5  # a 2D source's visibility/confidence at or above which a joint counts as seen
+# MediaPipe's z is about 4 times the true depth: on the shared G3D-style lab clips (seed_test_4,
+# 6, 7, 8: arms and legs pointed at the camera), thigh, shin, upper-arm and forearm lengths are
+# most nearly constant over the frames (coefficient of variation 0.03-0.07, against 0.09-0.27 with
+# z as it is) with z multiplied by 0.2-0.25.
+MEDIAPIPE_DEPTH_SCALE = 0.25
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class SourceLayout:
     visibility: channel holding a visibility/confidence (image sources), or None.
     common: for each common joint, the source joint it is, or a weighted mean of source joints
     ((name, weight), ...), or None where the source lacks it.
+    depth: channel of an image source holding depth in the units of x (MediaPipe's z), or None;
+    depth_scale: what it is multiplied by to read as true depth.
     """
 
     name: str
@@ -48,6 +58,8 @@ class SourceLayout:
     space: str
     common: tuple
     visibility: int | None = None
+    depth: int | None = None
+    depth_scale: float = 1.0
 
     def weights(self) -> np.ndarray:
         """(common joints, source joints) matrix: each common joint as a weighted mean of source joints."""
@@ -110,7 +122,8 @@ def _hips_lowered(limbs: tuple, weight: float = 0.25) -> tuple:
 
 SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("mediapipe_pose", get_layout("mediapipe_pose").joints, "image",
-                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3),
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3, depth=2,
+                 depth_scale=MEDIAPIPE_DEPTH_SCALE),
     # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
     SourceLayout("kinect_v1", _KINECT_V1, "camera3d",
                  (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS)),
@@ -182,40 +195,52 @@ def _reordered(layout: SourceLayout, names: list[str]) -> SourceLayout:
     """``layout`` with its joints in the order (and spelling) of ``names``."""
     spelt = {_key(n): n for n in names}
     common = tuple(None if c is None else tuple((spelt[_key(n)], w) for n, w in _terms(c)) for c in layout.common)
-    return SourceLayout(layout.name, tuple(names), layout.space, common, layout.visibility)
+    return SourceLayout(layout.name, tuple(names), layout.space, common, layout.visibility, layout.depth,
+                        layout.depth_scale)
 
 
 def to_common(clip: SkeletonClip, view: View | None = None) -> KeypointSequence:
-    """``clip`` as a common-body KeypointSequence (2D image plane, seen flags).
+    """``clip`` as a common-body KeypointSequence (image plane, seen flags, relative depth).
 
     3D sources are projected by a pinhole camera at the sensor (or at ``view``, a virtual
-    viewpoint); 2D sources keep their image coordinates (fractions of the frame are scaled by
-    its aspect, 4:3 when unknown); joints below :data:`VISIBLE` are masked.
+    viewpoint), with each joint's depth relative to the body (:func:`posehar.geometry.project_depth`);
+    2D sources keep their image coordinates (fractions of the frame are scaled by its aspect, 4:3
+    when unknown) and the depth they give, if any; joints below :data:`VISIBLE` are masked.
     """
     source = identify_layout(clip.joint_names)
     weights = source.weights()
     t = len(clip)
-    out = np.zeros((t, len(COMMON_JOINTS), 3), np.float32)
+    out = np.zeros((t, len(COMMON_JOINTS), COMMON_BODY.channels), np.float32)
     have = weights.sum(axis=1) > 0
     w = weights[have]
     used = w > 0
+    depth = None
     if source.space == "camera3d":
         tracked = clip.joints[..., 2] > 0.1  # z = 0 marks an untracked joint
         combined = np.einsum("cj,tjk->tck", w, clip.joints[..., :3])
-        xy, seen = project(combined, view)
+        xy, depth, seen = project_depth(combined, view)
         seen &= (tracked[:, None, :] | ~used[None]).all(axis=2)
     else:
         xy = np.einsum("cj,tjk->tck", w, clip.joints[..., :2]).astype(np.float32)
+        if source.depth is not None and clip.joints.shape[2] > source.depth:
+            depth = source.depth_scale * np.einsum("cj,tj->tc", w, clip.joints[..., source.depth]).astype(np.float32)
         seen = np.ones(xy.shape[:2], bool)
         if source.visibility is not None and clip.joints.shape[2] > source.visibility:
             visible = clip.joints[..., source.visibility] >= VISIBLE
             seen = (visible[:, None, :] | ~used[None]).all(axis=2)
         if xy.size and np.abs(xy).max() <= 1.5 and xy.min() >= -0.5:
             width, height = clip.frame_size
-            xy[..., 0] *= (width / height) if width > 0 and height > 0 else 4.0 / 3.0
+            aspect = (width / height) if width > 0 and height > 0 else 4.0 / 3.0
+            xy[..., 0] *= aspect
+            if depth is not None:
+                depth *= aspect  # MediaPipe's z is in the units of x: fractions of the frame's width
     seen &= clip.present[:, None]
     out[:, have, :2] = np.where(seen[..., None], xy, 0.0)
     out[:, have, 2] = seen
+    if depth is not None:
+        d = COMMON_BODY.depth
+        out[:, have, d] = np.where(seen, depth, 0.0)
+        out[:, have, d + 1] = seen
     present = out[..., 2].any(axis=1)
     fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0  # unstated (Penn, JHMDB, NW-UCLA): ~30
     meta = dict(clip.meta)

@@ -63,7 +63,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
-                 root_motion: bool = False, window: int = 30, min_crop: int | None = None, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, validation_fraction: float = 0.15, augment: AugmentConfig | None = AugmentConfig(),
@@ -74,6 +74,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.fingers = fingers
         self.velocity = velocity
         self.root_motion = root_motion
+        self.depth = depth
         self.window = window
         self.min_crop = min_crop
         self.fps = fps
@@ -99,7 +100,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def _feature_config(self) -> FeatureConfig:
         hands = self.hands and self.layout == "mediapipe_pose"
         return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity,
-                             root_motion=self.root_motion)
+                             root_motion=self.root_motion, depth=self.depth)
 
     def _prepare(self, seq: KeypointSequence, config: FeatureConfig, mirrored: bool = False) -> tuple[np.ndarray, np.ndarray]:
         if not isinstance(seq, KeypointSequence):

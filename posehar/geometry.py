@@ -13,6 +13,11 @@ camera moved around the performer (yaw about the vertical axis through the seque
 centre, pitch up or down) and nearer or farther (distance). One 3D recording then teaches many
 2D views, which is what lets a model trained on frontal Kinect recordings read a side view or a
 video. The NW-UCLA cross-view protocol (views 1, 2 -> 3) measures it (benchmarks/skeleton_protocols.py).
+
+Depth is kept beside the image plane as each joint's distance in front of (negative) or behind
+the body's mean depth, in pixels at the body's distance (:func:`project_depth`), so it reads in the
+same units as x and y. A kick towards the camera then differs from marching on the spot, which
+look alike in the image plane (the shared lab clip seed_test_7).
 """
 
 from __future__ import annotations
@@ -69,6 +74,18 @@ def project(joints: np.ndarray, view: View | None = None, focal: float = FOCAL_P
     Returns (xy (T, J, 2) float32 with x right and y down, seen (T, J) bool). Joints at depth
     below 0.1 m (z = 0 marks an untracked joint in several sets) are not seen.
     """
+    xy, _, seen = project_depth(joints, view, focal, frame_size)
+    return xy, seen
+
+
+def project_depth(joints: np.ndarray, view: View | None = None, focal: float = FOCAL_PX,
+                  frame_size: tuple[int, int] = FRAME_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`project`, and each joint's relative depth: (xy, depth (T, J) float32, seen).
+
+    depth is ``focal * (z - z_mean) / z_mean``, with z_mean the mean depth of the frame's seen
+    joints: pixels at the body's distance, negative in front of the body (nearer the camera), 0
+    where not seen.
+    """
     joints = np.asarray(joints, dtype=np.float64)
     seen = joints[..., 2] > _MIN_DEPTH
     if view is not None:
@@ -80,4 +97,7 @@ def project(joints: np.ndarray, view: View | None = None, focal: float = FOCAL_P
     v = cy - focal * joints[..., 1] / z
     xy = np.stack([u, v], axis=-1)
     xy[~seen] = 0.0
-    return xy.astype(np.float32), seen
+    counts = seen.sum(axis=-1, keepdims=True)
+    mean_z = np.where(seen, z, 0.0).sum(axis=-1, keepdims=True) / np.maximum(counts, 1)
+    depth = np.where(seen, focal * (z - mean_z) / np.maximum(mean_z, _MIN_DEPTH), 0.0)
+    return xy.astype(np.float32), depth.astype(np.float32), seen

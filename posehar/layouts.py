@@ -5,8 +5,9 @@
 Kinect v1 skeleton used by G3D (x, y, z in metres, camera space). A model is trained on
 one layout and refuses sequences of another (there is no lossless mapping: Kinect has no
 face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 13-joint body every
-source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units and a 0/1 seen
-flag per joint; a model trained on it reads any source that has a table in ``posehar.body``.
+source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units, a 0/1 seen
+flag, the joint's depth relative to the body in the same units, and a 0/1 flag saying whether
+the source gave that depth; a model trained on it reads any source that has a table in ``posehar.body``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Layout:
     coords: int = 3  # leading channels that are coordinates a model reads (x, y[, z])
     visibility: int | None = None  # channel holding visibility / a seen flag, if any
     normalised: bool = False  # x, y are fractions of the frame (scaled by its aspect)
+    depth: int | None = None  # channel holding relative depth, its 0/1 "depth known" flag in the next one
 
     @property
     def num_joints(self) -> int:
@@ -93,7 +95,7 @@ COMMON_BODY = Layout(
         "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
         "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
     ),
-    channels=3,
+    channels=5,
     edges=((0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6), (1, 7), (2, 8), (7, 8), (7, 9), (9, 11),
            (8, 10), (10, 12)),
     mirror_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12)),
@@ -101,6 +103,7 @@ COMMON_BODY = Layout(
     hips=(7, 8),
     coords=2,
     visibility=2,
+    depth=3,
 )
 
 HAND_JOINTS = 21

@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posehar.body import COMMON_JOINTS, SOURCE_LAYOUTS, identify_layout, sequence_to_common, to_common
+from posehar.body import COMMON_JOINTS, MEDIAPIPE_DEPTH_SCALE, SOURCE_LAYOUTS, identify_layout, sequence_to_common, to_common
 from posehar.datasets.skeleton_file import SkeletonFile, is_skeleton_file
 from posehar.errors import DatasetLayoutError, KeypointFormatError
-from posehar.geometry import FOCAL_PX, View, project
+from posehar.features import FeatureConfig, sequence_features
+from posehar.geometry import FOCAL_PX, View, project, project_depth
+from posehar.layouts import COMMON_BODY
 from posehar.sequence import KeypointSequence
 from posehar.skeleton import SkeletonClip
 
@@ -98,7 +100,7 @@ def test_a_joint_the_source_did_not_see_is_masked_not_invented():
     frame[0, penn.joint_names.index("left_knee"), 2] = 0  # annotated as not visible
     seq = to_common(SkeletonClip(frame, penn.joint_names))
     knee = COMMON_JOINTS.index("left_knee")
-    assert seq.pose[0, knee].tolist() == [0.0, 0.0, 0.0]
+    assert seq.pose[0, knee].tolist() == [0.0] * COMMON_BODY.channels
     assert seq.pose[0, :, 2].sum() == 12
 
 
@@ -137,7 +139,59 @@ def test_mediapipe_keypoints_from_video_map_to_the_common_body():
     seq = sequence_to_common(KeypointSequence(pose=pose, frame_size=(640, 480)))
     assert seq.layout == "common_body"
     assert seq.pose[0, COMMON_JOINTS.index("left_shoulder"), :2].tolist() == pytest.approx([0.6 * 4 / 3, 0.4])
-    assert seq.pose[0, COMMON_JOINTS.index("left_ankle")].tolist() == [0.0, 0.0, 0.0]
+    assert seq.pose[0, COMMON_JOINTS.index("left_ankle")].tolist() == [0.0] * COMMON_BODY.channels
+
+
+def test_depth_is_relative_to_the_body_in_pixels_at_its_distance():
+    body = np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None].repeat(2, axis=0)
+    body[1, COMMON_JOINTS.index("right_ankle"), 2] -= 0.8  # a kick: the foot 0.8 m towards the sensor
+    xy, depth, seen = project_depth(body)
+    assert seen.all() and np.allclose(depth[0], 0.0)
+    ankle = COMMON_JOINTS.index("right_ankle")
+    mean_z = 2.5 - 0.8 / len(COMMON_JOINTS)
+    assert depth[1, ankle] == pytest.approx(FOCAL_PX * (1.7 - mean_z) / mean_z, rel=1e-4)
+    assert (np.delete(depth[1], ankle) > 0).all()  # the rest of the body is now behind the mean
+    # seen from the side, the shoulders are one in front of the other by their width
+    _, side, _ = project_depth(body[:1], View(yaw=90.0))
+    shoulders = side[0, COMMON_JOINTS.index("left_shoulder")] - side[0, COMMON_JOINTS.index("right_shoulder")]
+    assert abs(shoulders) == pytest.approx(FOCAL_PX * 0.4 / 2.5, rel=0.05)
+
+
+def test_depth_comes_from_3d_sources_and_mediapipe_and_is_masked_for_2d_annotations():
+    d = COMMON_BODY.depth
+    v1 = next(layout for layout in SOURCE_LAYOUTS if layout.name == "kinect_v1")
+    joints = np.random.default_rng(0).uniform((-0.3, -0.9, 2.4), (0.3, 0.8, 2.6), (1, len(v1.joint_names), 3))
+    kinect = to_common(SkeletonClip(joints, v1.joint_names))
+    assert kinect.pose[0, :, d + 1].all() and np.abs(kinect.pose[0, :, d]).max() < FOCAL_PX * 0.2 / 2.4
+    pose = np.zeros((1, 33, 4), np.float32)
+    pose[..., :2], pose[..., 3] = 0.5, 0.9
+    pose[0, 28, 2] = -0.4  # right ankle: MediaPipe z, in fractions of the frame's width
+    mp = sequence_to_common(KeypointSequence(pose=pose, frame_size=(640, 480)))
+    ankle = COMMON_JOINTS.index("right_ankle")
+    assert mp.pose[0, ankle, d] == pytest.approx(-0.4 * MEDIAPIPE_DEPTH_SCALE * 640 / 480)
+    assert mp.pose[0, :, d + 1].all()
+    penn = identify_layout(("head",) + tuple(f"{s}_{p}" for p in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+                                            for s in ("left", "right")))
+    frame = np.full((1, 13, 3), 0.5, np.float32)
+    annotated = to_common(SkeletonClip(frame, penn.joint_names))
+    assert annotated.pose[0, :, 2].all() and not annotated.pose[0, :, d:].any()
+
+
+def test_depth_features_see_a_kick_towards_the_camera(shared):
+    """G3D kicks: the kicking ankle moves towards the camera and back, three times as far as the other;
+    without ``depth`` the features are those of a model trained before depth existed."""
+    sf = SkeletonFile(shared / "skeletons" / "g3d.npz")
+    config = FeatureConfig(layout="common_body", hands=False, root_motion=True, depth=True)
+    cols = config.block_columns()["depth_velocity"]
+    right, left = COMMON_JOINTS.index("right_ankle"), COMMON_JOINTS.index("left_ankle")
+    for label, kicking, standing in (("KickRight", right, left), ("KickLeft", left, right)):
+        for i in np.flatnonzero(sf.labels == label)[:5]:
+            feats, _ = sequence_features(sf.sequence(int(i)), config)
+            assert feats[:, cols[kicking]].min() < -0.2
+            assert np.abs(feats[:, cols[kicking]]).sum() > 3 * np.abs(feats[:, cols[standing]]).sum()
+            assert feats[:, config.block_columns()["depth_flag"]].all()
+    flat = FeatureConfig(layout="common_body", hands=False, root_motion=True)
+    assert flat.dim() == config.dim() - len(COMMON_JOINTS) - 1 and "depth_flag" not in flat.block_columns()
 
 
 @pytest.mark.parametrize("name", SETS)
