@@ -42,14 +42,18 @@ class FeatureAugmenter:
         self.xs = torch.as_tensor(xs)
         self.ys = torch.as_tensor(ys)
         cols = features.block_columns()
-        self.velocity_cols = torch.as_tensor(
-            [c for name in ("body_velocity", "wrist_velocity", "root_velocity", "depth_velocity") if name in cols for c in cols[name]], dtype=torch.long)
+
+        def ending(kind: str) -> torch.Tensor:
+            """Columns of the blocks whose name ends with ``kind`` (a two-person layout prefixes a_, b_)."""
+            return torch.as_tensor([c for name, cs in cols.items() if name.endswith(kind) for c in cs],
+                                   dtype=torch.long)
+
+        self.velocity_cols = ending("velocity")
         self.hand_cols = [torch.as_tensor([c for n in (f"{s}_shape", f"{s}_wrist", f"{s}_flag", f"{s}_fingers")
                                            if n in cols for c in cols[n]])
                           for s in ("left", "right") if f"{s}_shape" in cols]
-        self.depth_cols = torch.as_tensor(cols.get("depth_velocity", []),
-                                          dtype=torch.long)
-        self.depth_flag_cols = torch.as_tensor(cols.get("depth_flag", []), dtype=torch.long)
+        self.depth_cols = ending("depth_velocity")
+        self.depth_flag_cols = ending("depth_flag")
 
     def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=self.gen)

@@ -20,6 +20,7 @@ from .body import sequence_to_common
 from .encoder import GRUEncoder
 from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
+from .pairs import PAIR_LAYOUT, orders, pair_features
 from .sequence import KeypointSequence
 
 
@@ -110,7 +111,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         if config.layout == "common_body":
             seq = sequence_to_common(seq)
         seq = resample(seq, self.fps)
-        return sequence_features(mirror(seq) if mirrored else seq, config)
+        features = pair_features if config.layout == PAIR_LAYOUT else sequence_features
+        return features(mirror(seq) if mirrored else seq, config)
 
     def windows(self, length: int) -> list[tuple[int, int]]:
         """(start, stop) rows of the windows read from a sequence of ``length`` frames."""
@@ -355,21 +357,27 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return spans, [(feats[a:b], mask[a:b]) for a, b in spans]
 
     def window_proba(self, seq: KeypointSequence) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
-        """Per-window (spans, probabilities (W, K), novelty scores (W,)) for one sequence."""
-        spans, items = self.window_items(seq)
-        mirrored = self.window_items(seq, mirrored=True)[1] if self.tta_mirror else None
-        proba = self._proba_from_items(items, mirrored)
-        return spans, proba, self._novelty(items)
+        """Per-window (spans, probabilities (W, K), novelty scores (W,)) for one sequence (a pair of
+        people: averaged over both orders)."""
+        probas, novelties = [], []
+        for s in orders(seq):
+            spans, items = self.window_items(s)
+            mirrored = self.window_items(s, mirrored=True)[1] if self.tta_mirror else None
+            probas.append(self._proba_from_items(items, mirrored))
+            novelties.append(self._novelty(items))
+        return spans, np.mean(probas, axis=0), np.mean(novelties, axis=0)
 
     def predict_proba(self, X: Sequence[KeypointSequence]) -> np.ndarray:
-        """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order."""
+        """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order (a pair of
+        people: averaged over both orders)."""
         items, mirrored, owner = [], [], []
         for n, seq in enumerate(X):
-            spans, its = self.window_items(seq)
-            items += its
-            owner += [n] * len(spans)
-            if self.tta_mirror:
-                mirrored += self.window_items(seq, mirrored=True)[1]
+            for s in orders(seq):
+                spans, its = self.window_items(s)
+                items += its
+                owner += [n] * len(spans)
+                if self.tta_mirror:
+                    mirrored += self.window_items(s, mirrored=True)[1]
         proba = self._proba_from_items(items, mirrored if self.tta_mirror else None)
         owner = np.asarray(owner)
         sums = np.zeros((len(X), proba.shape[1]))
@@ -380,8 +388,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
     def transform(self, X: Sequence[KeypointSequence]) -> np.ndarray:
-        """Temporal vectors (n_sequences, vector_dim): windows' vectors averaged per sequence."""
-        return np.stack([self._vectors(self.window_items(seq)[1]).mean(0) for seq in X])
+        """Temporal vectors (n_sequences, vector_dim): windows' vectors averaged per sequence (and over both
+        orders of a pair of people)."""
+        return np.stack([self._vectors([item for s in orders(seq) for item in self.window_items(s)[1]]).mean(0)
+                         for seq in X])
 
     def is_unknown(self, proba: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """True where the model is not confident or the input is unlike anything it was trained on."""

@@ -35,13 +35,15 @@ Choices (and why):
   spot. Depth itself is left out: where a joint sits in depth differs between sources (MediaPipe's
   nose half a shoulder width in front of the shoulders, Kinect's head centre level with them), and
   with it UTD-MHAD odd -> even fell from 0.888 to 0.858, with its change only it rose to 0.916.
+* **Two people** (layout ``common_pair``, :mod:`posehar.pairs`): each person's own blocks as above
+  (prefixed ``a_`` and ``b_``), then where B is relative to A (``PAIR_BLOCKS``).
 * **Missing frames.** Frames with no body are zeros; the returned mask says which frames
   are real, and the encoder pools only over those.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -59,6 +61,11 @@ _JOINTS = np.array([(c[i], c[i + 1], c[i + 2]) for c in ((0, b, b + 1, b + 2, b 
 _TIPS = np.array([4, 8, 12, 16, 20])
 _TIP_PAIRS = np.array([(a, b) for i, a in enumerate(_TIPS) for b in _TIPS[i + 1:]])
 FINGER_FEATURES = 15 + 10 + 5
+# What a two-person layout adds after each person's own blocks (computed by posehar.pairs.pair_features):
+# B's centre relative to A's in A's body units, their distance, log of B's body size over A's, and
+# the offset's velocity (with ``velocity``).
+PAIR_BLOCKS = (("pair_offset", 2, 2), ("pair_distance", 1, 0), ("pair_size_ratio", 1, 0))
+PAIR_VELOCITY_BLOCKS = (("pair_offset_velocity", 2, 2),)
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,10 @@ class FeatureConfig:
     def blocks(self) -> list[tuple[str, int, int]]:
         """The feature vector's blocks in order: (name, width, point size), point size 0 = not coordinates."""
         lay = get_layout(self.layout)
+        if lay.person is not None:
+            person = replace(self, layout=lay.person, hands=False, fingers=False)
+            out = [(f"{p}_{name}", width, point) for p in ("a", "b") for name, width, point in person.blocks()]
+            return out + list(PAIR_BLOCKS) + (list(PAIR_VELOCITY_BLOCKS) if self.velocity else [])
         coords = lay.coords
         out = [("body", lay.num_joints * coords, coords)]
         if lay.visibility is not None:
@@ -214,6 +225,8 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
             f"{seq.layout!r}; use a model trained on that layout"
         )
     lay = get_layout(seq.layout)
+    if lay.person is not None:
+        raise KeypointFormatError(f"{seq.layout!r} holds two people: its features are posehar.pairs.pair_features")
     t = len(seq)
     present = seq.pose_present
     coords, centre, scale = body_frame(seq)

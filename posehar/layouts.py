@@ -8,6 +8,8 @@ face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 13-
 source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units, a 0/1 seen
 flag, the joint's depth relative to the body in the same units, and a 0/1 flag saying whether
 the source gave that depth; a model trained on it reads any source that has a table in ``posehar.body``.
+``common_pair`` is two people in one sequence (two-person interactions, :mod:`posehar.pairs`): person A's
+13 common joints, then person B's, the same channels, both seen by one camera.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Layout:
     visibility: int | None = None  # channel holding visibility / a seen flag, if any
     normalised: bool = False  # x, y are fractions of the frame (scaled by its aspect)
     depth: int | None = None  # channel holding relative depth, its 0/1 "depth known" flag in the next one
+    person: str | None = None  # a two-person layout: the layout of each person (joints of A, then of B)
 
     @property
     def num_joints(self) -> int:
@@ -106,6 +109,19 @@ COMMON_BODY = Layout(
     depth=3,
 )
 
+
+def _two_people(person: Layout, name: str) -> Layout:
+    """A layout of two people of ``person``'s layout: A's joints, then B's; left/right swapped within each."""
+    n = person.num_joints
+    both = lambda pairs: tuple(pairs) + tuple((a + n, b + n) for a, b in pairs)  # noqa: E731
+    return Layout(name=name, joints=tuple(f"a_{j}" for j in person.joints) + tuple(f"b_{j}" for j in person.joints),
+                  channels=person.channels, edges=both(person.edges), mirror_pairs=both(person.mirror_pairs),
+                  shoulders=person.shoulders, hips=person.hips, coords=person.coords, visibility=person.visibility,
+                  normalised=person.normalised, depth=person.depth, person=person.name)
+
+
+COMMON_PAIR = _two_people(COMMON_BODY, "common_pair")
+
 HAND_JOINTS = 21
 HAND_CHANNELS = 3
 HAND_EDGES: tuple[tuple[int, int], ...] = (
@@ -113,7 +129,7 @@ HAND_EDGES: tuple[tuple[int, int], ...] = (
     (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18), (18, 19), (19, 20), (0, 17),
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1, COMMON_BODY)}
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1, COMMON_BODY, COMMON_PAIR)}
 
 
 def get_layout(name: str) -> Layout:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import PoseharError
 from .models import get_model, model_label
+from .pairs import PAIR_LAYOUT
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
 from .stream import STREAM_MIN_SECONDS, stream_video
@@ -197,6 +199,10 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
         clf = get_model(model)
         if people not in ("one", "all"):
             raise ValueError(f"people must be 'one' or 'all', got {people!r}")
+        if people == "one" and clf.feature_config_.layout == PAIR_LAYOUT:
+            raise PoseharError(f"{model_label(model)} reads pairs of people (two-person interactions): use "
+                               "people='all' (--people all), which tracks everyone and reads the two in view "
+                               "together longest")
         if people == "all":
             from .multipose.people import predict_people
 

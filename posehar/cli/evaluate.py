@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..models import get_model, resolve_model
     from ..plots import plot_confusion
     from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
+    from ..pairs import PAIR_LAYOUT
     from ..sequence import load_folder
     from ..skeleton_training import model_labels, skeleton_sequences
     from ..training import seen_unseen
@@ -55,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
     elif is_skeleton_file(args.data):
         sf = SkeletonFile(args.data)
         labels = model_labels(clf, sf)
-        X, y, groups = skeleton_sequences(sf, labels=labels)
+        if clf.feature_config_.layout == PAIR_LAYOUT:
+            from ..pair_training import pair_file_sequences
+
+            X, y, groups = pair_file_sequences(args.data, labels=labels)
+        else:
+            X, y, groups = skeleton_sequences(sf, labels=labels)
         if labels is not None:
             print(f"{sf.path.name}: {len(X)} of {len(sf)} sequences have labels the vocabulary maps to this "
                   f"model's classes; scored on those")

@@ -96,7 +96,13 @@ def run(args: argparse.Namespace) -> int:
         for seg in result.timeline if not people else []:
             conf = f" ({seg.confidence:.0%})" if seg.label in result.probabilities else ""
             print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}{conf}")
-        for person in people or []:
+        for pair in getattr(result, "pairs", []):
+            a, b = pair.ids
+            conf = f" ({pair.confidence:.1%})" if pair.label in pair.probabilities else ""
+            print(f"  pair #{a} + #{b}: {pair.label}{conf}, together in {pair.frames} frames")
+            for seg in pair.timeline:
+                print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
+        for person in [] if getattr(result, "pairs", None) else people or []:
             conf = f" ({person.confidence:.1%})" if person.label in person.probabilities else ""
             print(f"  person #{person.id}: {person.label}{conf}, found in {person.frames} frames, box {person.box}")
             for seg in person.timeline:

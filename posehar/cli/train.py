@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(sub) -> None:
@@ -33,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--vocabulary", metavar="CSV", default=None,
                    help="DATA is a folder of skeleton set files: train one model on all of them, labels mapped "
                         "through this vocabulary (default: datasets/vocabulary/vocabulary.csv)")
+    p.add_argument("--pairs", action="store_true",
+                   help="DATA is a two-person skeleton file (SBU: joints p1_..., p2_...): train a model that reads "
+                        "each recording's pair of people (two-person interactions; docs/multi_person.md)")
     p.add_argument("--epochs", type=_positive_int, default=None, help="maximum training epochs")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(run=run)
@@ -192,6 +196,8 @@ def _run(args: argparse.Namespace) -> int:
         params["hands"] = False
     if args.epochs:
         params["epochs"] = args.epochs
+    if args.pairs:
+        return _train_pairs(args, params)
     if args.base is not None:
         if dataset_args(args):
             from ..errors import PoseharError
@@ -220,17 +226,44 @@ def _run(args: argparse.Namespace) -> int:
             for row in held["rows"]:
                 print(f"  {row['set']:<18} accuracy {row['accuracy']:.4f} on {row['n']} sequences of {row['people']} people")
     elif is_skeleton_file(args.data):
+        from ..pair_training import holds_pairs
+
+        if holds_pairs(args.data):
+            print(f"posehar: {args.data} holds two people per sequence; training on the first person only "
+                  "(--pairs trains a model that reads both)", file=sys.stderr)
         clf, record = train_skeleton_file(args.data, args.out, cv=args.cv, **params)
     else:
         args.cv = check_training_folder(args.data, args.cv)
         clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
+    _print_record(args, record)
+    return 0
+
+
+def _train_pairs(args: argparse.Namespace, params: dict) -> int:
+    """posehar train SET.npz -o MODEL --pairs: a pair model on a two-person skeleton file."""
+    from ..datasets.skeleton_file import is_skeleton_file
+    from ..errors import PoseharError
+    from ..pair_training import train_pair_file
+
+    if args.base is not None or args.dataset is not None or args.vocabulary:
+        raise PoseharError("--pairs trains on one two-person skeleton file DATA; not with --from, --dataset or "
+                           "--vocabulary")
+    if args.data is None or not is_skeleton_file(args.data):
+        raise PoseharError(f"--pairs needs a two-person skeleton set file SET.npz (as SBU); {args.data} is not a "
+                           "skeleton set file")
+    clf, record = train_pair_file(args.data, args.out, cv=args.cv, **params)
+    _print_record(args, record)
+    return 0
+
+
+def _print_record(args: argparse.Namespace, record: dict) -> None:
     cv = record.get("cross_validation")
     if cv:
         print(f"cross-person accuracy ({cv['protocol']}): {cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f} "
               f"(folds: {', '.join(f'{a:.3f}' for a in cv['fold_accuracy'])})")
-    print(f"final model: {len(record['groups'])} people, {record['sequences']} sequences, classes "
+    who = "pairs of people" if record.get("people_per_sequence") == 2 else "people"
+    print(f"final model: {len(record['groups'])} {who}, {record['sequences']} sequences, classes "
           f"{json.dumps(record['classes'])}, fit in {record['fit_seconds']:.0f} s -> {args.out}")
-    return 0
 
 
 def _teach(args: argparse.Namespace) -> int:

@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
+from ..errors import NoPersonError
 from ..layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
+from ..pairs import PAIR_LAYOUT, pair_from_sequences
 from ..predict import ActionPrediction, Segment, predict_sequence
 from ..sequence import KeypointSequence
 from ..video import VideoReader, check_video_path
@@ -161,6 +164,8 @@ def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 
     ActionPrediction (today's shape). Nobody: the usual ``"no person"`` result.
     """
     found = extract_people(video, stride=stride, max_frames=max_frames, config=config, progress=progress)
+    if clf.feature_config_.layout == PAIR_LAYOUT:
+        return predict_pair(found, clf, top_k=top_k, smoothing=smoothing)
     hands = clf.feature_config_.hands
     results = []
     for person in found.people:
@@ -181,3 +186,67 @@ def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 
     fields = {k: getattr(main, k) for k in ActionPrediction.__dataclass_fields__}
     fields["person_fraction"] = float(np.mean(np.any([p.keypoints.pose_present for p in people], axis=0)))
     return PeoplePrediction(**fields, people=people)
+
+
+@dataclass
+class PairResult:
+    """A pair model's answer for two tracked people: the JSON entry of ``"pairs"``."""
+
+    ids: list[int]
+    frames: int                           # kept frames in which both were found
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    top_k: list[tuple[str, float]]
+    timeline: list[Segment] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
+        return d
+
+
+@dataclass
+class PairPrediction(PeoplePrediction):
+    """A pair model's :class:`PeoplePrediction`: the top-level fields are the pair's (``person_fraction``:
+    the share of frames with both in view), ``people`` the pair's two people, each with the pair's label,
+    and ``pairs`` the pair's result."""
+
+    pairs: list[PairResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["pairs"] = [p.to_dict() for p in self.pairs]
+        return d
+
+
+def longest_together(people: list[PersonTrack]) -> tuple[PersonTrack, PersonTrack, int]:
+    """The two tracks found together in the most frames (lower ids first on ties), and that count.
+
+    Raises NoPersonError when fewer than two people were tracked, or no two were ever in view together.
+    """
+    if len(people) < 2:
+        raise NoPersonError(f"a pair model reads two people in view together, but {len(people)} "
+                            f"{'person was' if len(people) == 1 else 'people were'} tracked")
+
+    def together(ab: tuple[PersonTrack, PersonTrack]) -> int:
+        return int((ab[0].keypoints.pose_present & ab[1].keypoints.pose_present).sum())
+
+    a, b = max(combinations(sorted(people, key=lambda p: p.id), 2), key=together)
+    frames = together((a, b))
+    if not frames:
+        raise NoPersonError(f"a pair model reads two people in view together, but no two of the {len(people)} "
+                            "tracked people were ever in view at the same time")
+    return a, b, frames
+
+
+def predict_pair(found: PeopleKeypoints, clf, top_k: int = 3, smoothing: int = 3) -> PairPrediction:
+    """A pair model's answer for the two people of ``found`` who are in view together longest."""
+    a, b, frames = longest_together(found.people)
+    res = predict_sequence(pair_from_sequences(a.keypoints, b.keypoints), clf, top_k=top_k, smoothing=smoothing)
+    pair = PairResult([a.id, b.id], frames, res.label, res.confidence, res.probabilities, res.top_k, res.timeline)
+    people = [PersonPrediction(p.id, p.frames, p.box, res.label, res.confidence, res.probabilities, res.top_k,
+                               p.keypoints.person_fraction, res.timeline, keypoints=p.keypoints) for p in (a, b)]
+    fields = {k: getattr(res, k) for k in ActionPrediction.__dataclass_fields__}
+    fields["keypoints"] = None
+    return PairPrediction(**fields, people=people, pairs=[pair])
