@@ -6,6 +6,10 @@ Models, each trained and tested on the same split:
 - ``meanstd``: mean and std over time of the source's raw joints -> StandardScaler -> LogisticRegression;
 - ``lstm``: the tutorial stacked LSTM (64/128/64, dense 64/32) on the raw joints, 30 frames sampled
   uniformly from each sequence.
+Two-person files (SBU, protocol ``sbu``) also take (``--models``):
+- ``posehar_pair``: the pair model (posehar.pairs: both people in one camera, each one's common-body
+  features and where the other is; trained on both orders, probabilities averaged over both);
+- ``meanstd_pair``: mean/std over time of both people's raw joints + logistic regression.
 
 Protocols (``--protocols``): g3d_seed (the humanpose-rnn seed's 7 classes, random 80/20 split),
 g3d_xsub (all 22 labels, leave one actor out), msrc12 / kinder_gator / yoga (cross-subject, grouped
@@ -40,11 +44,14 @@ from cross_person import TutorialLSTM  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
 from posehar.evaluation import Report  # noqa: E402
+from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
+from posehar.pairs import pair_from_clips  # noqa: E402
 from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, side_params, skeleton_sequences  # noqa: E402
 
 SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
 MODELS = ("posehar", "meanstd", "lstm")
+PAIR_MODELS = ("posehar_pair", "meanstd_pair")  # two-person files only (sbu)
 GOALS = {"g3d_seed": 0.99, "g3d_xsub": 0.95, "msrc12": 0.97, "utd_mhad": 0.92, "nw_ucla": 0.93, "penn": 0.97}
 
 
@@ -100,6 +107,40 @@ class LSTM(TutorialLSTM):
         return super().predict(self._sampled(sf, idx))
 
 
+def raw_pair(files, i: int) -> np.ndarray:
+    """Both people's raw joints of sequence ``i``, (T, 2 * J * C)."""
+    return np.concatenate([f.clip(i).joints.reshape(len(f.clip(i)), -1) for f in files], axis=1)
+
+
+class MeanStdPair(MeanStd):
+    """mean/std + LR on both people's raw joints (two-person files)."""
+
+    def fit(self, sf, idx, seed):
+        self.files = pair_file(sf.path)
+        self.model.fit(np.stack([_meanstd(raw_pair(self.files, i)) for i in idx]), sf.labels[idx])
+        return self
+
+    def predict(self, sf, idx):
+        return self.model.predict(np.stack([_meanstd(raw_pair(self.files, i)) for i in idx]))
+
+
+class PoseharPair:
+    """The pair model on a two-person file: both orders and ``views`` viewpoints in training."""
+
+    def __init__(self, seed: int, views: int):
+        self.seed, self.views = seed, views
+
+    def fit(self, sf, idx, seed):
+        self.files = pair_file(sf.path)
+        X, y, g = pair_file_sequences(self.files, idx, views=self.views, seed=seed, both_orders=True)
+        self.model = PoseActionClassifier(**pair_params(), random_state=seed, verbose=False).fit(X, y, g)
+        return self
+
+    def predict(self, sf, idx):
+        a, b = self.files
+        return self.model.predict([pair_from_clips(a.clip(int(i)), b.clip(int(i))) for i in idx])
+
+
 class Posehar:
     def __init__(self, seed: int, views: int):
         self.seed, self.views = seed, views
@@ -115,7 +156,8 @@ class Posehar:
 
 
 def make(name: str, seed: int, views: int):
-    return {"posehar": lambda: Posehar(seed, views), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed)}[name]()
+    return {"posehar": lambda: Posehar(seed, views), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
+            "posehar_pair": lambda: PoseharPair(seed, views), "meanstd_pair": lambda: MeanStdPair(seed)}[name]()
 
 
 # ---------------------------------------------------------------- protocols: (file, [(name, train idx, test idx)])
@@ -168,7 +210,7 @@ def run(args) -> list[dict]:
             sf, splits = protocol(name, seed, args.folds)
             for split, tr, te in splits:
                 for model in args.models:
-                    if (name, model, seed, split) in have:
+                    if (name, model, seed, split) in have or (model in PAIR_MODELS and name != "sbu"):
                         continue
                     t0 = time.perf_counter()
                     m = make(model, seed, args.views).fit(sf, tr, seed)
@@ -177,7 +219,7 @@ def run(args) -> list[dict]:
                     rep = Report.from_predictions(sf.labels[te], pred, np.unique(sf.labels[tr]))
                     rec = {"protocol": name, "model": model, "seed": seed, "split": split, "accuracy": rep.accuracy,
                            "n_test": int(len(te)), "n_train": int(len(tr)), "fit_seconds": fit_s,
-                           "views": args.views if model == "posehar" else 0,
+                           "views": args.views if model.startswith("posehar") else 0,
                            "recall": dict(zip(rep.classes, rep.recall))}
                     print(f"{name} seed {seed} {split} {model}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
                     done.append(rec)
@@ -188,14 +230,18 @@ def run(args) -> list[dict]:
 
 
 def table(records: list[dict]) -> str:
-    lines = ["| protocol | goal | posehar | mean/std + LR | tutorial LSTM | posehar fit s (2 cores) |",
-             "|---|---|---|---|---|---|"]
+    pair_models = [m for m in PAIR_MODELS if any(r["model"] == m for r in records)]
+    heads = ["posehar", "mean/std + LR", "tutorial LSTM"] + [{"posehar_pair": "posehar pair",
+                                                               "meanstd_pair": "mean/std + LR, both people"}[m]
+                                                              for m in pair_models]
+    lines = ["| protocol | goal | " + " | ".join(heads) + " | posehar fit s (2 cores) |",
+             "|---" * (len(heads) + 3) + "|"]
     for name in PROTOCOLS:
         rows = [r for r in records if r["protocol"] == name]
         if not rows:
             continue
         cells = []
-        for model in MODELS:
+        for model in (*MODELS, *pair_models):
             accs = _pooled([r for r in rows if r["model"] == model])
             spread = f" ± {np.std(accs):.3f}" if len(accs) > 1 else ""  # over seeds
             cells.append(f"{np.mean(accs):.3f}{spread}" if accs else "—")
@@ -217,7 +263,7 @@ def _pooled(rows: list[dict]) -> list[float]:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
-    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS + PAIR_MODELS)
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--folds", type=int, default=5, help="folds of the cross-subject protocols (default 5)")
     p.add_argument("--views", type=int, default=TRAIN_VIEWS, help="extra viewpoints per 3D recording for posehar")

@@ -144,3 +144,25 @@ def test_one_person_file_with_pairs_is_a_one_line_error(shared, tmp_path):
     assert r.returncode != 0
     assert r.stderr.strip().startswith("posehar: error:") and "one person per sequence" in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_tracked_pair_gets_one_label_probabilities_and_timeline(small_model, sbu):
+    import json
+
+    from posehar.multipose.people import PeopleKeypoints, PersonTrack, predict_pair
+
+    clf, _, _ = small_model
+    i = int(np.flatnonzero(sbu[0].labels == "hugging")[0])
+    a, b = halves(pair_from_clips(sbu[0].clip(i), sbu[1].clip(i)))
+    alone = a.slice(0, len(a))
+    alone.pose_present = np.zeros(len(a), bool)
+    alone.pose_present[:3] = True  # a third person, in view with the others for 3 frames only
+    found = PeopleKeypoints([PersonTrack(1, 3, [0, 0, 9, 9], alone), PersonTrack(2, len(a), [0, 0, 9, 9], a),
+                             PersonTrack(3, len(b), [0, 0, 9, 9], b)], len(a), a.fps, (640, 480), "sbu", {})
+    result = predict_pair(found, clf)
+    d = json.loads(result.to_json())
+    (pair,) = d["pairs"]
+    assert pair["ids"] == [2, 3] and pair["frames"] == len(a)
+    assert set(pair["probabilities"]) == set(clf.classes_) and abs(sum(pair["probabilities"].values()) - 1) < 1e-6
+    assert d["label"] == pair["label"] and [p["id"] for p in d["people"]] == [2, 3]
+    assert isinstance(pair["timeline"], list)
