@@ -33,8 +33,9 @@ Choices (and why):
   per-frame flag saying whether the source gave depth at all (3D recordings and MediaPipe do, 2D
   annotations do not: zeros there). A kick towards the camera then differs from marching on the
   spot. Depth itself is left out: where a joint sits in depth differs between sources (MediaPipe's
-  nose half a shoulder width in front of the shoulders, Kinect's head centre level with them), and
-  with it UTD-MHAD odd -> even fell from 0.888 to 0.858, with its change only it rose to 0.916.
+  nose half a shoulder width in front of the shoulders, Kinect's head centre level with them).
+  UTD-MHAD odd -> even, seed 0: no depth 0.888, depth itself 0.858, its change only 0.891-0.916
+  (two runs differing only in initialisation); over seeds 0 and 1, 0.886 -> 0.897.
 * **Two people** (layout ``common_pair``, :mod:`posehar.pairs`): each person's own blocks as above
   (prefixed ``a_`` and ``b_``), then where B is relative to A (``PAIR_BLOCKS``).
 * **Missing frames.** Frames with no body are zeros; the returned mask says which frames
