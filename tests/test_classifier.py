@@ -61,16 +61,21 @@ def test_same_random_state_same_probabilities(data):
     np.testing.assert_allclose(a.predict_proba(Xt[:20]), b.predict_proba(Xt[:20]), atol=1e-6)
 
 
-@pytest.mark.parametrize("early_stopping", [False, True])
-def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validation_epoch(data, early_stopping):
+@pytest.mark.parametrize("early_stopping, min_validation, stops", [(False, 1, False), (True, 1, True),
+                                                                  (True, 10_000, False)])
+def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validation_epoch(data, early_stopping,
+                                                                                          min_validation, stops):
+    """Early stopping chooses the epoch only when the validation people hold enough sequences
+    (``early_stopping_min_validation``); with fewer, every epoch is trained and the last kept."""
     (X, y, g), _ = data
     sel = np.isin(g, TRAIN[:6])
     X6, y6, g6 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
     model = PoseActionClassifier(epochs=6, patience=2, early_stopping=early_stopping, validation_fraction=0.34,
-                                 augment=None, random_state=1, verbose=False).fit(X6, y6, groups=g6)
+                                 early_stopping_min_validation=min_validation, augment=None, random_state=1,
+                                 verbose=False).fit(X6, y6, groups=g6)
     h = model.history_
     val_acc = h["val_accuracy"]
-    if early_stopping:
+    if stops:
         assert h["best_epoch"] == int(np.argmax(val_acc))
         assert len(h["loss"]) == h["best_epoch"] + 3  # stopped after 2 epochs without gain (this run does stop)
     else:
