@@ -16,12 +16,12 @@ from typing import Sequence
 import numpy as np
 
 from .classifier import PoseActionClassifier
-from .datasets.skeleton_file import SkeletonFile, cross_subject_folds
+from .datasets.skeleton_file import SkeletonFile
 from .errors import NPZ_READ_ERRORS, DatasetLayoutError
 from .geometry import View
 from .pairs import PAIR_LAYOUT, orders, pair_from_clips
 from .sequence import KeypointSequence
-from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS
+from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, grouped_cv
 from .training import fit_and_save
 
 
@@ -94,27 +94,11 @@ def pair_cross_subject_cv(path_or_files, make_model, folds: int = 5, views: int 
     """Grouped K-fold over the pairs of a two-person file: train on the other pairs (both orders,
     ``views`` extra viewpoints), test on the fold's pairs as recorded. Same record as
     :func:`posehar.evaluation.cross_validate`."""
-    import time
-
-    from tqdm.auto import tqdm
-
-    from .evaluation import Report
-
     files = _files(path_or_files)
-    y = files[0].labels.astype(str)
-    pred = np.empty(len(y), dtype=object)
-    accs = []
-    start = time.perf_counter()
-    splits = cross_subject_folds(files[0].subjects, folds, seed)
-    for train_idx, test_idx in tqdm(splits, desc="cross-validation", unit="fold", disable=not progress):
-        X, yy, g = pair_file_sequences(files, train_idx, views=views, seed=seed, both_orders=True)
-        Xt = [pair_from_clips(files[0].clip(int(i)), files[1].clip(int(i))) for i in test_idx]
-        pred[test_idx] = make_model().fit(X, yy, g).predict(Xt)
-        accs.append(float((pred[test_idx] == y[test_idx]).mean()))
-    report = Report.from_predictions(y, pred.astype(str), np.unique(y))
-    return {"protocol": f"grouped {len(splits)}-fold CV by pair of people (no pair in both train and test)",
-            "fold_accuracy": accs, "accuracy_mean": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
-            "report": report.__dict__, "seconds": time.perf_counter() - start}
+    return grouped_cv(files[0].labels.astype(str), files[0].subjects, make_model,
+                      lambda idx: pair_file_sequences(files, idx, views=views, seed=seed, both_orders=True),
+                      lambda idx: [pair_from_clips(files[0].clip(int(i)), files[1].clip(int(i))) for i in idx],
+                      folds=folds, seed=seed, progress=progress, unit="pair of people")
 
 
 def pair_params() -> dict:

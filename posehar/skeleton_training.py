@@ -79,6 +79,17 @@ def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 
     """Grouped K-fold over ``sf``'s subjects: train on the other subjects (with ``views`` extra
     viewpoints of 3D recordings), test on the fold's subjects as recorded. Same record as
     :func:`posehar.evaluation.cross_validate`."""
+    return grouped_cv(sf.labels.astype(str), sf.subjects, make_model,
+                      lambda idx: skeleton_sequences(sf, idx, views=views, seed=seed),
+                      lambda idx: [sf.sequence(int(i)) for i in idx],
+                      folds=folds, seed=seed, progress=progress, unit="subject")
+
+
+def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model, train_data, test_data, folds: int = 5,
+               seed: int = 0, progress: bool = True, unit: str = "subject") -> dict:
+    """K-fold grouped by ``subjects``: ``make_model()`` fit on ``train_data(train rows)`` ->
+    (sequences, labels, groups), scored on ``test_data(test rows)`` -> sequences. Same record as
+    :func:`posehar.evaluation.cross_validate`; ``unit`` names what a group is."""
     import time
 
     from tqdm.auto import tqdm
@@ -86,18 +97,16 @@ def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 
     from .datasets.skeleton_file import cross_subject_folds
     from .evaluation import Report
 
-    y = sf.labels.astype(str)
-    pred = np.empty(len(y), dtype=object)
+    pred = np.empty(len(labels), dtype=object)
     accs = []
     start = time.perf_counter()
-    splits = cross_subject_folds(sf.subjects, folds, seed)
+    splits = cross_subject_folds(subjects, folds, seed)
     for train_idx, test_idx in tqdm(splits, desc="cross-validation", unit="fold", disable=not progress):
-        X, yy, g = skeleton_sequences(sf, train_idx, views=views, seed=seed)
-        Xt = [sf.sequence(int(i)) for i in test_idx]
-        pred[test_idx] = make_model().fit(X, yy, g).predict(Xt)
-        accs.append(float((pred[test_idx] == y[test_idx]).mean()))
-    report = Report.from_predictions(y, pred.astype(str), np.unique(y))
-    return {"protocol": f"grouped {len(splits)}-fold CV by subject (no subject in both train and test)",
+        X, yy, g = train_data(train_idx)
+        pred[test_idx] = make_model().fit(X, yy, g).predict(test_data(test_idx))
+        accs.append(float((pred[test_idx] == labels[test_idx]).mean()))
+    report = Report.from_predictions(labels, pred.astype(str), np.unique(labels))
+    return {"protocol": f"grouped {len(splits)}-fold CV by {unit} (no {unit} in both train and test)",
             "fold_accuracy": accs, "accuracy_mean": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
             "report": report.__dict__, "seconds": time.perf_counter() - start}
 
