@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from .classifier import PoseActionClassifier
-from .datasets.skeleton_file import SkeletonFile
+from .datasets.skeleton_file import SkeletonFile, is_two_person
 from .errors import NPZ_READ_ERRORS, DatasetLayoutError
 from .geometry import View
 from .pairs import PAIR_LAYOUT, orders, pair_from_clips
@@ -25,16 +25,11 @@ from .skeleton_training import BODY_PARAMS, TRAIN_VIEWS, grouped_cv
 from .training import fit_and_save
 
 
-def is_pair_file(joint_names: Sequence[str]) -> bool:
-    """Whether a shared-format skeleton file's joints are two people's (names prefixed ``p1_`` / ``p2_``, as SBU)."""
-    return all(str(n).split("_", 1)[0] in ("p1", "p2") for n in joint_names)
-
-
 def holds_pairs(path: str | os.PathLike) -> bool:
     """Whether a shared-format skeleton file holds two people per sequence (reads only its joint names)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return is_pair_file(data["joint_names"])
+            return is_two_person(data["joint_names"])
     except (KeyError, *NPZ_READ_ERRORS):
         return False  # the skeleton file reader says what is wrong with it
 
@@ -45,7 +40,7 @@ def pair_file(path: str | os.PathLike):
     Raises DatasetLayoutError when the file holds one person per sequence.
     """
     first = SkeletonFile(path, person=1)
-    if not is_pair_file(first.joint_names):
+    if not is_two_person(first.joint_names):
         raise DatasetLayoutError(f"{first.path} holds one person per sequence (joints {first.joint_names[0]}, ...); "
                                  "a pair model needs a two-person file, joints named p1_... and p2_... (as SBU)")
     return first, SkeletonFile(path, person=2)

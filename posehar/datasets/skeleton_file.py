@@ -138,10 +138,16 @@ def _read(path: Path) -> dict[str, np.ndarray]:
         raise DatasetLayoutError(f"{path} is not a readable skeleton .npz file ({exc})") from None
 
 
+def is_two_person(joint_names) -> bool:
+    """Whether a skeleton file's joints are two people's: every name prefixed ``p1_`` or ``p2_`` (as SBU)."""
+    prefixed = [str(n).split("_", 1) for n in joint_names]
+    return all(len(p) == 2 and p[0] in ("p1", "p2") for p in prefixed)
+
+
 def _person_columns(names: tuple[str, ...], person: int, path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
     """Joint columns and names of one person (two-person files prefix names with p1_ / p2_)."""
     prefixed = [n.split("_", 1) for n in names]
-    if all(len(p) == 2 and p[0] in ("p1", "p2") for p in prefixed):
+    if is_two_person(names):
         if person not in (1, 2):
             raise DatasetLayoutError(f"{path} holds two people; person must be 1 or 2, got {person}")
         cols = [i for i, p in enumerate(prefixed) if p[0] == f"p{person}"]
