@@ -271,12 +271,11 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
             wrists.append(wrist)
     if config.velocity:
         vel = np.diff(body.reshape(t, -1), axis=0, prepend=body.reshape(t, -1)[:1])
-        both = present & np.concatenate([[False], present[:-1]])
+        both = with_previous(present)
         vel[~both] = 0.0
         if seen is not None:
             # A joint's velocity only between two frames where it is seen.
-            steady = seen & np.concatenate([seen[:1] & False, seen[:-1]])
-            vel = np.where(np.repeat(steady, lay.coords, axis=1), vel, 0.0)
+            vel = np.where(np.repeat(with_previous(seen), lay.coords, axis=1), vel, 0.0)
             # Body parts do not move 1.5 shoulder widths in a frame; bigger changes are a centre
             # that switched joints or an annotation jump (Penn Action), not motion.
             vel = np.clip(vel, -_STEP_CLIP, _STEP_CLIP)
@@ -290,10 +289,14 @@ def sequence_features(seq: KeypointSequence, config: FeatureConfig) -> tuple[np.
             parts.append(rv)
         if use_depth:
             dv = np.diff(depth, axis=0, prepend=depth[:1])
-            steady = depth_seen & np.concatenate([depth_seen[:1] & False, depth_seen[:-1]])
-            parts.append(np.clip(np.where(steady, dv, 0.0), -_STEP_CLIP, _STEP_CLIP))
+            parts.append(np.clip(np.where(with_previous(depth_seen), dv, 0.0), -_STEP_CLIP, _STEP_CLIP))
     feats = np.clip(np.concatenate(parts, axis=1), -_CLIP, _CLIP).astype(np.float32)
     return feats, present.copy()
+
+
+def with_previous(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (T, ...) where it also holds in the frame before: where a frame-to-frame change is real."""
+    return mask & np.concatenate([np.zeros_like(mask[:1]), mask[:-1]])
 
 
 def _relative_depth(seq: KeypointSequence, present: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:

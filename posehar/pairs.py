@@ -26,7 +26,7 @@ import numpy as np
 
 from .body import identify_layout, sequence_to_common, to_common
 from .errors import KeypointFormatError
-from .features import _STEP_CLIP, FeatureConfig, body_frame, sequence_features
+from .features import _STEP_CLIP, FeatureConfig, body_frame, sequence_features, with_previous
 from .geometry import View, view_transform
 from .layouts import COMMON_BODY, COMMON_PAIR
 from .sequence import KeypointSequence
@@ -122,9 +122,8 @@ def pair_features(pair: KeypointSequence, config: FeatureConfig) -> tuple[np.nda
     ratio = np.where(both[:, None], np.log(scale_b / scale_a), 0.0)
     parts = [fa, fb, offset, distance, ratio]
     if config.velocity:
-        steady = both & np.concatenate([[False], both[:-1]])
         vel = np.diff(offset, axis=0, prepend=offset[:1])
-        parts.append(np.clip(np.where(steady[:, None], vel, 0.0), -_STEP_CLIP, _STEP_CLIP))
+        parts.append(np.clip(np.where(with_previous(both)[:, None], vel, 0.0), -_STEP_CLIP, _STEP_CLIP))
     feats = np.concatenate(parts, axis=1).astype(np.float32)
     feats[~both] = 0.0
     return feats, both
