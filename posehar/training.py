@@ -64,17 +64,23 @@ def seen_unseen(groups_seen, groups) -> tuple[np.ndarray, np.ndarray]:
     return seen, ~seen
 
 
+def skeleton_samples(samples) -> bool:
+    """Whether ``samples`` are all skeleton-format files (NTU, Penn Action, MSRC-12, ...), read without a store."""
+    from .datasets.skeletons import SKELETON_READERS
+
+    return bool(samples) and all(s.kind in SKELETON_READERS for s in samples)
+
+
 def store_sequences(samples, store_root, settings, frames_fps: float = 30.0):
     """The stored sequences of ``samples`` (labels and groups from the samples); skeleton-format
     samples (NTU, Penn Action, MSRC-12, ...) are read from their files, no store needed.
 
     Raises StoreError naming how many are missing and the command that extracts them.
     """
-    from .datasets.skeletons import SKELETON_READERS
     from .errors import StoreError
     from .store import KeypointStore
 
-    if samples and all(s.kind in SKELETON_READERS for s in samples):
+    if skeleton_samples(samples):
         from .skeleton_training import sample_sequences
 
         return sample_sequences(samples)
@@ -103,12 +109,12 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     from .evaluation import Report
     from .pose import PoseSettings
 
-    from .datasets.skeletons import SKELETON_READERS
     from .skeleton_training import TRAIN_VIEWS, sample_sequences, side_params
 
     settings = settings or PoseSettings()
     train, test = protocol_split(name, root, split)
-    if train.samples and all(s.kind in SKELETON_READERS for s in train.samples):
+    skeletons = skeleton_samples(train.samples)
+    if skeletons:
         # Skeleton files: the common body, extra viewpoints of 3D recordings, no store.
         X, y, groups = sample_sequences(train.samples, views=TRAIN_VIEWS, seed=params.get("random_state", 0))
         params = {**BODY_PARAMS, **side_params(y), **params}
@@ -120,7 +126,6 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
                     "sequences": len(X), "groups": sorted(set(groups)), "classes": sorted(set(y)),
                     "pose_settings": settings.as_dict(),
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-    skeletons = train.samples and all(s.kind in SKELETON_READERS for s in train.samples)
     if test is None or (cv > 1 and not skeletons):  # skeleton sets: their protocol's test part is the figure
         make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
