@@ -109,7 +109,8 @@ class LSTM(TutorialLSTM):
 
 def raw_pair(files, i: int) -> np.ndarray:
     """Both people's raw joints of sequence ``i``, (T, 2 * J * C)."""
-    return np.concatenate([f.clip(i).joints.reshape(len(f.clip(i)), -1) for f in files], axis=1)
+    clips = [f.clip(i) for f in files]
+    return np.concatenate([c.joints.reshape(len(c), -1) for c in clips], axis=1)
 
 
 class MeanStdPair(MeanStd):
