@@ -54,8 +54,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     thresholds and, with ``early_stopping`` (the default) and at least
     ``early_stopping_min_validation`` validation sequences, choose the epoch kept; otherwise the
     encoder trains all ``epochs`` and keeps the last. Its pooled outputs are the temporal
-    vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every training
-    sequence and its mirror image), giving the final classifier and probabilities. Sequences are
+    vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every window of
+    every training sequence, as prediction reads them, each sequence weighing 1, and on their mirror
+    images), giving the final classifier and probabilities. Sequences are
     resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
     probabilities average its windows (and, with ``tta_mirror``, their mirror images).
 
@@ -167,14 +168,15 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
         self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
 
-        vectors = self._vectors(feats)
-        mirror_vectors = None if mirrored is None else self._vectors(mirrored)
-        self._fit_head(vectors, mirror_vectors, target, train_idx)
+        windows, owner = self.windowed(feats)
+        vectors = self._vectors(windows)
+        mirror_vectors = None if mirrored is None else self._vectors(self.windowed(mirrored)[0])
+        self._fit_head(vectors, mirror_vectors, target, owner, train_idx)
         if len(val_idx):
             # Thresholds come from the validation people while they are unseen by the head; the
             # head is then refit on every training person (+0.01 cross-person accuracy on dev people).
             self._calibrate(feats, mirrored, target, val_idx)
-            self._fit_head(vectors, mirror_vectors, target, np.arange(len(feats)))
+            self._fit_head(vectors, mirror_vectors, target, owner, np.arange(len(feats)))
         else:
             self._calibrate(feats, mirrored, target, train_idx)
         return self
@@ -183,15 +185,19 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         """Whether the head is fit on mirror images too (mirror augmentation or mirror test-time averaging)."""
         return bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
 
-    def _fit_head(self, vectors, mirror_vectors, target, idx) -> None:
-        """Scaler, logistic regression and class centroids on the temporal vectors of ``idx`` (+ mirrors)."""
-        vec, y = vectors[idx], target[idx]
+    def _fit_head(self, vectors, mirror_vectors, target, owner, idx) -> None:
+        """Scaler, logistic regression and class centroids on the window vectors of sequences ``idx``
+        (+ mirrors). ``vectors[w]`` is a window of sequence ``owner[w]``, labelled ``target[owner[w]]``;
+        each sequence weighs 1 however many windows it has."""
+        rows = np.flatnonzero(np.isin(owner, idx))
+        vec, y = vectors[rows], target[owner[rows]]
+        weight = 1.0 / np.bincount(owner)[owner[rows]]
         if mirror_vectors is not None:
-            vec = np.concatenate([vec, mirror_vectors[idx]])
-            y = np.concatenate([y, y])
-        self.scaler_ = StandardScaler().fit(vec)
+            vec = np.concatenate([vec, mirror_vectors[rows]])
+            y, weight = np.concatenate([y, y]), np.concatenate([weight, weight])
+        self.scaler_ = StandardScaler().fit(vec, sample_weight=weight)
         z = self.scaler_.transform(vec)
-        self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y)
+        self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y, sample_weight=weight)
         self.centroids_ = np.stack([z[y == k].mean(0) for k in range(len(self.classes_))])
 
     def _split(self, target: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -305,14 +311,14 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         the 99th percentile of held-out windows). Inputs unlike the training data (another
         framing, another activity) score hundreds of times higher on the second test.
         """
-        items = [feats[i] for i in idx]
-        proba = self._proba_from_items(items, None if mirrored is None else [mirrored[i] for i in idx])
+        proba = self.sequence_proba([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
         correct = proba.argmax(1) == target[idx]
         top = proba.max(1)
         self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
         # Every class has a centroid here: _split never leaves a class to the validation people only.
-        self.novelty_threshold_ = float(np.quantile(self._vector_distance(self._vectors(items)), 0.99))
-        self.input_threshold_ = 2.0 * float(np.quantile(self._input_distance(items), 0.99))
+        windows = self.windowed([feats[i] for i in idx])[0]
+        self.novelty_threshold_ = float(np.quantile(self._vector_distance(self._vectors(windows)), 0.99))
+        self.input_threshold_ = 2.0 * float(np.quantile(self._input_distance(windows), 0.99))
 
     # ---------------------------------------------------------------- inference
     @torch.no_grad()
@@ -354,6 +360,26 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         if mirrored_items is not None and self.tta_mirror:
             p = (p + self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))) / 2
         return p
+
+    def windowed(self, items) -> tuple[list, np.ndarray]:
+        """Every window of prepared (features, mask) items, as prediction reads them, and the index
+        of the item each window came from."""
+        out, owner = [], []
+        for n, (f, m) in enumerate(items):
+            for a, b in self.windows(len(f)):
+                out.append((f[a:b], m[a:b]))
+                owner.append(n)
+        return out, np.asarray(owner, dtype=int)
+
+    def sequence_proba(self, items, mirrored_items=None) -> np.ndarray:
+        """Probabilities of prepared (features, mask) items, each averaged over its windows (and, with
+        ``mirrored_items``, their mirror images) as ``predict_proba`` does."""
+        windows, owner = self.windowed(items)
+        mirrored = None if mirrored_items is None else self.windowed(mirrored_items)[0]
+        proba = self._proba_from_items(windows, mirrored)
+        sums = np.zeros((len(items), proba.shape[1]))
+        np.add.at(sums, owner, proba)
+        return sums / np.bincount(owner, minlength=len(items))[:, None]
 
     def window_items(self, seq: KeypointSequence, mirrored: bool = False) -> tuple[list[tuple[int, int]], list]:
         """The windows of ``seq`` (rows after resampling to ``fps``) and their prepared features."""

@@ -52,15 +52,17 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     config = model.feature_config_
     feats = [model._prepare(s, config) for s in X]
     mirrored = [model._prepare(s, config, mirrored=True) for s in X] if model._head_sees_mirrors() else None
-    vectors = model._vectors(feats)
-    mirror_vectors = None if mirrored is None else model._vectors(mirrored)
+    windows, owner = model.windowed(feats)
+    vectors = model._vectors(windows)
+    mirror_vectors = None if mirrored is None else model._vectors(model.windowed(mirrored)[0])
     record: dict = {"base_classes": base.classes_.tolist(), "clips": len(X), "clips_per_class": dict(counts)}
     folds = _folds(target, groups, cv)
     if folds:
         proba = np.zeros((len(X), len(model.classes_)))
         for train, test in folds:
-            model._fit_head(vectors, mirror_vectors, target, train)
-            proba[test] = model.logreg_.predict_proba(model.scaler_.transform(vectors[test]))
+            model._fit_head(vectors, mirror_vectors, target, owner, train)
+            proba[test] = model.sequence_proba([feats[i] for i in test],
+                                               None if mirrored is None else [mirrored[i] for i in test])
         correct = proba.argmax(1) == target
         record["cross_validation"] = {"folds": len(folds), "accuracy": float(correct.mean()),
                                       "grouped": groups is not None}
@@ -68,7 +70,7 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
                                        if correct.any() else 0.0)
     else:
         model.confidence_threshold_ = 0.0
-    model._fit_head(vectors, mirror_vectors, target, np.arange(len(X)))
+    model._fit_head(vectors, mirror_vectors, target, owner, np.arange(len(X)))
     model.novelty_threshold_ = 1.5 * float(np.quantile(model._vector_distance(vectors), 0.99))
     model.training_ = {**getattr(base, "training_", {}), "taught": record}
     return model, record

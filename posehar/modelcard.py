@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .features import FeatureConfig
+
 
 def _cv_section(cv: dict[str, Any]) -> list[str]:
     rep = cv["report"]
@@ -31,6 +33,11 @@ def _sets_section(t: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _feature_blocks(fc: dict[str, Any]) -> list[str]:
+    """Names of the feature blocks a bundle's model reads, in order."""
+    return [name for name, _, _ in FeatureConfig(**fc).blocks()]
+
+
 def render_model_card(name: str, config: dict[str, Any], digest: str | None = None) -> str:
     """Markdown model card for the bundle whose config.json is ``config`` (its params completed with
     the defaults of older bundles, see posehar.bundle.OLDER_BUNDLE_PARAMS) and whose digest is ``digest``."""
@@ -41,6 +48,7 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
              f"Classes: {', '.join(config['classes'])}. Keypoints: "
              f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`"
              f"{'; hand shape read as finger joint angles and fingertip distances' if fc.get('fingers') else ''}.",
+             f"Per-frame features (posehar.features): {', '.join(_feature_blocks(fc))}.",
              f"Window: {p['window']} frames at {p['fps']:g} fps; longer inputs are read in half-overlapping windows.",
              f"Made {config['created']} with " + ", ".join(f"{k} {v}" for k, v in config["versions"].items()) + ".",
              *([f"Bundle digest (`posehar info {name}`): `{digest}`. Compare it with one from a source you trust; "

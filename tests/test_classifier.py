@@ -115,3 +115,31 @@ def test_mirror_twice_is_identity(data):
         np.testing.assert_array_equal(back.right_present, seq.right_present)
         once = mirror(seq)
         np.testing.assert_array_equal(once.left_present, seq.right_present)
+
+
+def test_clips_longer_than_the_window_are_read_as_the_head_was_fit(shared):
+    """Penn Action clean-and-jerk clips run ~9 s, four 60-frame windows: prediction averages its
+    windows, so the head must have been fit on windows too. Fit on whole clips, it called every
+    clean-and-jerk a squat (recall 0.0 here; 0.09 on the official split's 15 classes)."""
+    from posehar.datasets.skeleton_file import SkeletonFile
+    from posehar.skeleton_training import BODY_PARAMS
+
+    sf = SkeletonFile(shared / "skeletons" / "penn_action.npz")
+    _, train, test = sf.protocol()
+    classes = ["clean_and_jerk", "squat", "golf_swing", "tennis_serve"]
+    train, test = train[np.isin(sf.labels[train], classes)], test[np.isin(sf.labels[test], classes)]
+    clf = PoseActionClassifier(**BODY_PARAMS, epochs=8, verbose=False)
+    clf.fit([sf.sequence(int(i)) for i in train], sf.labels[train])
+    long_test = test[sf.labels[test] == "clean_and_jerk"]
+    assert np.median([len(sf.clip(int(i))) for i in long_test]) > 3 * clf.window
+    pred = clf.predict([sf.sequence(int(i)) for i in long_test])
+    assert np.mean(pred == "clean_and_jerk") > 0.7
+
+
+def test_windowed_splits_each_item_as_prediction_reads_it():
+    clf = PoseActionClassifier(window=30)
+    items = [(np.arange(100.0)[:, None], np.ones(100, bool)), (np.arange(20.0)[:, None], np.ones(20, bool))]
+    windows, owner = clf.windowed(items)
+    assert owner.tolist() == [0] * len(clf.windows(100)) + [1]
+    assert [w[0][0, 0] for w in windows[:-1]] == [a for a, _ in clf.windows(100)]
+    assert len(windows[-1][0]) == 20
