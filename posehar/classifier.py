@@ -37,6 +37,13 @@ def _torch_threads(n: int):
         torch.set_num_threads(before)
 
 
+def _mean_by(owner: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Row ``k`` of the result: the mean of the ``values`` rows whose ``owner`` is ``k`` (``n`` rows)."""
+    sums = np.zeros((n, values.shape[1]))
+    np.add.at(sums, owner, values)
+    return sums / np.bincount(owner, minlength=n)[:, None]
+
+
 def logistic_head(coef: np.ndarray, intercept: np.ndarray, C: float) -> LogisticRegression:
     """A fitted LogisticRegression (classes 0..K-1) from given weights: a loaded or adapted head."""
     head = LogisticRegression(C=C)
@@ -376,10 +383,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         ``mirrored_items``, their mirror images) as ``predict_proba`` does."""
         windows, owner = self.windowed(items)
         mirrored = None if mirrored_items is None else self.windowed(mirrored_items)[0]
-        proba = self._proba_from_items(windows, mirrored)
-        sums = np.zeros((len(items), proba.shape[1]))
-        np.add.at(sums, owner, proba)
-        return sums / np.bincount(owner, minlength=len(items))[:, None]
+        return _mean_by(owner, self._proba_from_items(windows, mirrored), len(items))
 
     def window_items(self, seq: KeypointSequence, mirrored: bool = False) -> tuple[list[tuple[int, int]], list]:
         """The windows of ``seq`` (rows after resampling to ``fps``) and their prepared features."""
@@ -404,16 +408,12 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         items, mirrored, owner = [], [], []
         for n, seq in enumerate(X):
             for s in orders(seq):
-                spans, its = self.window_items(s)
-                items += its
-                owner += [n] * len(spans)
+                items.append(self._prepare(s, self.feature_config_))
                 if self.tta_mirror:
-                    mirrored += self.window_items(s, mirrored=True)[1]
-        proba = self._proba_from_items(items, mirrored if self.tta_mirror else None)
-        owner = np.asarray(owner)
-        sums = np.zeros((len(X), proba.shape[1]))
-        np.add.at(sums, owner, proba)
-        return sums / np.bincount(owner, minlength=len(X))[:, None]
+                    mirrored.append(self._prepare(s, self.feature_config_, mirrored=True))
+                owner.append(n)
+        proba = self.sequence_proba(items, mirrored if self.tta_mirror else None)
+        return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(1)]

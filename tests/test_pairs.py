@@ -75,7 +75,7 @@ def small_model(sbu):
     keep = np.isin(sbu[0].labels, ["hugging", "kicking", "punching"])
     train, test = cross_subject_folds(sbu[0].subjects, 5, 0)[0]
     X, y, g = pair_file_sequences(sbu, train[keep[train]], both_orders=True)
-    clf = PoseActionClassifier(**pair_params(), **SMALL).fit(X, y, g)
+    clf = PoseActionClassifier(**{**pair_params(), **SMALL}).fit(X, y, g)
     Xt, yt, gt = pair_file_sequences(sbu, test[keep[test]])
     assert not set(gt) & set(g)
     return clf, Xt, np.asarray(yt)
