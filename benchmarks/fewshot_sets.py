@@ -125,7 +125,7 @@ def main(argv=None) -> None:
     p.add_argument("--sets", nargs="+", default=["g3d", "msrc12", "utd_mhad"])
     p.add_argument("--shots", nargs="+", type=int, default=[1, 5, 10])
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--epochs", type=int, default=20, help="encoder epochs (README figures: 20; models/body_actions is trained with 18 to stay under 15 min)")
+    p.add_argument("--epochs", type=int, default=20, help="encoder epochs (the README's figures were measured with 20)")
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posehar_fewshot"),
                    help="folder for the leave-one-set-out encoders (reused by later runs)")
     p.add_argument("--clean", action="store_true", help="delete --work at the end")

@@ -26,10 +26,10 @@ from .sequence import KeypointSequence
 
 @contextmanager
 def _torch_threads(n: int):
-    """Run torch on ``n`` intra-op threads. Encoding for prediction runs beside pose workers, where
-    one thread is many times faster than spinning threads fighting them; training runs alone and
-    uses torch's default (every core: a 192-unit GRU step, batch 64, 2 cores idle: 160 ms on one
-    thread, 94 ms on two)."""
+    """Run torch on ``n`` intra-op threads. Encoding (``_vectors``, in prediction and when the head is
+    fit) runs on one: beside pose workers one thread is many times faster than spinning threads
+    fighting them. The encoder's training steps run alone on torch's default, every core (a
+    192-unit GRU step, batch 64, 2 idle cores: 160 ms on one thread, 94 ms on two)."""
     before = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
