@@ -18,6 +18,13 @@ sbu (5-fold over pairs, first person of each pair), penn (official split), jhmdb
 Records go to ``--results`` (JSON lines; a rerun skips what is there), and a markdown table is printed.
 
     python benchmarks/skeleton_protocols.py --protocols g3d_seed utd_mhad --results r.jsonl
+
+Choosing settings on training people only (``--inner``): each protocol's first split is replaced by
+a split of its training portion alone (:func:`inner_split`), so a protocol's test people never
+choose anything; ``--params`` changes posehar's parameters and ``--tag`` names the variant:
+
+    python benchmarks/skeleton_protocols.py --inner --protocols penn utd_mhad nw_ucla --models posehar \
+        --seeds 0 1 --params '{"hidden_size": 256}' --tag h256 --results docs/results/inner_splits.jsonl
 """
 
 from __future__ import annotations
@@ -143,12 +150,12 @@ class PoseharPair:
 
 
 class Posehar:
-    def __init__(self, seed: int, views: int):
-        self.seed, self.views = seed, views
+    def __init__(self, seed: int, views: int, params: dict | None = None):
+        self.seed, self.views, self.params = seed, views, params or {}
 
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed)
-        params = {**BODY_PARAMS, **side_params(y)}
+        params = {**BODY_PARAMS, **side_params(y), **self.params}
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
@@ -156,8 +163,8 @@ class Posehar:
         return self.model.predict([sf.sequence(int(i)) for i in idx])
 
 
-def make(name: str, seed: int, views: int):
-    return {"posehar": lambda: Posehar(seed, views), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
+def make(name: str, seed: int, views: int, params: dict | None = None):
+    return {"posehar": lambda: Posehar(seed, views, params), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
             "posehar_pair": lambda: PoseharPair(seed, views), "meanstd_pair": lambda: MeanStdPair(seed)}[name]()
 
 
@@ -197,6 +204,23 @@ def protocol(name: str, seed: int, folds: int) -> tuple[SkeletonFile, list[tuple
     raise SystemExit(f"unknown protocol {name!r}")
 
 
+def inner_split(name: str, sf: SkeletonFile, train: np.ndarray, seed: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """A split of a protocol's training indices alone, of the protocol's kind: NW-UCLA's first training
+    view -> its second (cross-view); G3D's seed protocol a random half (stratified); every other one
+    half of the training people -> the other half (Penn Action and JHMDB: one clip a person, so a random
+    half of the clips)."""
+    if name == "nw_ucla":
+        views = sf.extra["views"].astype(str)[train]
+        first, second = sorted(set(views))[:2]
+        return f"inner: {first} -> {second}", train[views == first], train[views == second]
+    if name == "g3d_seed":
+        a, b = next(StratifiedShuffleSplit(1, test_size=0.5, random_state=seed).split(train, sf.labels[train]))
+        return "inner: random half -> the other half", train[a], train[b]
+    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects[train])))
+    first = np.isin(sf.subjects[train], people[: len(people) // 2])
+    return "inner: half the training people -> the other half", train[first], train[~first]
+
+
 PROTOCOLS = ("g3d_seed", "g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_children", "utd_mhad", "nw_ucla",
              "sbu", "penn", "jhmdb", "yoga")
 
@@ -204,25 +228,29 @@ PROTOCOLS = ("g3d_seed", "g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_ch
 def run(args) -> list[dict]:
     path = Path(args.results) if args.results else None
     done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path and path.exists() else []
-    have = {(r["protocol"], r["model"], r["seed"], r["split"]) for r in done}
-    torch.set_num_threads(1)
+    have = {(r["protocol"], r["model"], r["seed"], r["split"], r.get("tag", "")) for r in done}
+    params = json.loads(args.params) if args.params else {}
     for name in args.protocols:
         for seed in args.seeds:
             sf, splits = protocol(name, seed, args.folds)
+            if args.inner:
+                splits = [inner_split(name, sf, splits[0][1], seed)]
             for split, tr, te in splits:
                 for model in args.models:
-                    if (name, model, seed, split) in have or (model in PAIR_MODELS and name != "sbu"):
+                    if (name, model, seed, split, args.tag) in have or (model in PAIR_MODELS and name != "sbu"):
                         continue
                     t0 = time.perf_counter()
-                    m = make(model, seed, args.views).fit(sf, tr, seed)
+                    m = make(model, seed, args.views, params).fit(sf, tr, seed)
                     fit_s = time.perf_counter() - t0
                     pred = m.predict(sf, te)
                     rep = Report.from_predictions(sf.labels[te], pred, np.unique(sf.labels[tr]))
                     rec = {"protocol": name, "model": model, "seed": seed, "split": split, "accuracy": rep.accuracy,
                            "n_test": int(len(te)), "n_train": int(len(tr)), "fit_seconds": fit_s,
                            "views": args.views if model.startswith("posehar") else 0,
-                           "recall": dict(zip(rep.classes, rep.recall))}
-                    print(f"{name} seed {seed} {split} {model}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
+                           "threads": torch.get_num_threads(), "recall": dict(zip(rep.classes, rep.recall))}
+                    if args.tag or params:
+                        rec.update(tag=args.tag, params=params)
+                    print(f"{name} seed {seed} {split} {model} {args.tag}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
                     done.append(rec)
                     if path:
                         with path.open("a") as fh:
@@ -252,6 +280,31 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def variants_table(records: list[dict]) -> str:
+    """posehar variants side by side (``--tag``; untagged: "base"), each protocol's accuracy over seeds,
+    and each variant's mean difference from base over the (protocol, seed) pairs both have."""
+    rows = [r for r in records if r["model"] == "posehar"]
+    tags = sorted({r.get("tag", "") for r in rows}, key=lambda t: (t != "", t))
+    names = [t or "base" for t in tags]
+    lines = ["| protocol | split | " + " | ".join(names) + " |", "|---" * (len(tags) + 2) + "|"]
+    acc = {(r["protocol"], r.get("tag", ""), r["seed"]): _pooled([r])[0] for r in rows}
+    for name in PROTOCOLS:
+        split = next((r["split"] for r in rows if r["protocol"] == name), None)
+        if split is None:
+            continue
+        cells = []
+        for t in tags:
+            a = [v for (p, tag, _), v in acc.items() if p == name and tag == t]
+            cells.append(f"{np.mean(a):.3f}" + (f" ± {np.std(a):.3f}" if len(a) > 1 else "") if a else "—")
+        lines.append(f"| {name} | {split} | " + " | ".join(cells) + " |")
+    diffs = []
+    for t in tags:
+        d = [acc[(p, t, s)] - acc[(p, "", s)] for (p, tag, s) in acc if tag == t and (p, "", s) in acc]
+        diffs.append(f"{np.mean(d):+.3f} ({len(d)} pairs)" if d and t else "—")
+    lines.append("| mean difference from base | | " + " | ".join(diffs) + " |")
+    return "\n".join(lines)
+
+
 def _pooled(rows: list[dict]) -> list[float]:
     """Per seed: the accuracy over all test sequences of its splits (folds pooled)."""
     out = []
@@ -268,6 +321,10 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--folds", type=int, default=5, help="folds of the cross-subject protocols (default 5)")
     p.add_argument("--views", type=int, default=TRAIN_VIEWS, help="extra viewpoints per 3D recording for posehar")
+    p.add_argument("--inner", action="store_true",
+                   help="score on a split of each protocol's training people only (choosing settings)")
+    p.add_argument("--params", help="JSON object of posehar parameters replacing BODY_PARAMS' (a variant)")
+    p.add_argument("--tag", default="", help="name of the variant, kept in its records")
     p.add_argument("--results", help="JSON-lines file of records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
     args = p.parse_args(argv)
@@ -275,7 +332,8 @@ def main(argv=None) -> None:
         records = [json.loads(line) for f in args.table for line in Path(f).read_text().splitlines() if line.strip()]
     else:
         records = run(args)
-    print(table(records))
+    variants = any("tag" in r or r["split"].startswith("inner:") for r in records)
+    print(variants_table(records) if variants else table(records))
 
 
 if __name__ == "__main__":

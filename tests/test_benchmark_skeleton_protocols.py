@@ -50,3 +50,29 @@ def test_fewshot_draws_k_clips_per_class_from_people_it_does_not_test_on():
     shots = fewshot_sets.shots(sf, enrol, 5, 0)
     counts = np.unique(sf.labels[shots], return_counts=True)[1]
     assert set(counts) == {5} and set(shots) <= set(enrol)
+
+
+@pytest.mark.parametrize("name", ["g3d_seed", "g3d_xsub", "msrc12", "utd_mhad", "nw_ucla", "penn", "jhmdb"])
+def test_inner_splits_choose_on_training_indices_only(name):
+    """--inner: settings are chosen on a split of a protocol's training portion; its test people never take part."""
+    sf, splits = skeleton_protocols.protocol(name, seed=0, folds=5)
+    _, train, test = splits[0]
+    _, fit_on, scored_on = skeleton_protocols.inner_split(name, sf, train, seed=0)
+    assert len(fit_on) and len(scored_on) and not set(fit_on) & set(scored_on)
+    assert set(fit_on) | set(scored_on) == set(train)
+    if name == "nw_ucla":  # cross-view, as the protocol
+        views = sf.extra["views"].astype(str)
+        assert len(set(views[fit_on])) == len(set(views[scored_on])) == 1 != len(set(views[fit_on]) | set(views[scored_on]))
+    elif name != "g3d_seed":  # by person, as the protocol
+        assert not set(sf.subjects[fit_on]) & set(sf.subjects[scored_on])
+
+
+def test_fewshot_inner_split_stays_inside_the_enrolment_people():
+    from posehar.datasets.skeleton_file import SkeletonFile
+
+    sf = SkeletonFile(fewshot_sets.SKELETONS / "msrc12.npz")
+    enrol, test = fewshot_sets.people_halves(sf, 0)
+    clips_from, scored_on = fewshot_sets.people_halves(sf, 1, among=enrol)
+    assert set(clips_from) | set(scored_on) == set(enrol)
+    assert not set(sf.subjects[clips_from]) & set(sf.subjects[scored_on])
+    assert not (set(sf.subjects[clips_from]) | set(sf.subjects[scored_on])) & set(sf.subjects[test])
