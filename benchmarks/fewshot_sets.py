@@ -8,7 +8,9 @@ For each held-out set S (``--sets``, default g3d msrc12 utd_mhad):
    encoder's temporal vectors of those clips (S's own labels, all of them);
 3. both it and mean/std + logistic regression on the raw joints, fit on the same clips, are
    scored on every sequence of S's other half of the people.
-Records go to ``--results`` (JSON lines, resumed); encoders are cached in ``--work``.
+Records go to ``--results`` (JSON lines, resumed); encoders are cached in ``--work``. With ``--inner``
+(choosing settings without S's test people), the enrolment half is split again by people: clips
+from one part, scored on the other.
 
     python benchmarks/fewshot_sets.py --results docs/results/fewshot_sets.jsonl
 """
@@ -52,11 +54,12 @@ def encoder_without(held_out: str, work: Path, epochs: int, seed: int):
     return load_model(out)
 
 
-def people_halves(sf: SkeletonFile, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects)))
-    first = set(people[: len(people) // 2])
-    enrol = np.array([s in first for s in sf.subjects])
-    return np.flatnonzero(enrol), np.flatnonzero(~enrol)
+def people_halves(sf: SkeletonFile, seed: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of half of the people (of sequences ``among``, default all) and of the other half."""
+    among = np.arange(len(sf)) if among is None else among
+    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects[among])))
+    first = np.isin(sf.subjects[among], people[: len(people) // 2])
+    return among[first], among[~first]
 
 
 def shots(sf: SkeletonFile, pool: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -71,7 +74,7 @@ def shots(sf: SkeletonFile, pool: np.ndarray, k: int, seed: int) -> np.ndarray:
 def run(args) -> list[dict]:
     path = Path(args.results) if args.results else None
     records = [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path and path.exists() else []
-    have = {(r["set"], r["seed"], r["shots"], r["model"]) for r in records}
+    have = {(r["set"], r["seed"], r["shots"], r["model"], r.get("inner", False)) for r in records}
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     for name in args.sets:
@@ -79,25 +82,29 @@ def run(args) -> list[dict]:
         for seed in args.seeds:
             base = None
             enrol, test = people_halves(sf, seed)
+            if args.inner:
+                enrol, test = people_halves(sf, seed + 1, among=enrol)
             y_test = sf.labels[test]
             for k in args.shots:
                 train = shots(sf, enrol, k, seed)
-                if (name, seed, k, "posehar") not in have:
+                if (name, seed, k, "posehar", args.inner) not in have:
                     base = base or encoder_without(name, work, args.epochs, seed)
                     model, _ = fit_from(base, [sf.sequence(int(i)) for i in train], sf.labels[train], cv=0)
                     pred = model.predict([sf.sequence(int(i)) for i in test])
-                    records.append(_record(name, seed, k, "posehar", pred, y_test, len(train), path))
-                if (name, seed, k, "meanstd") not in have:
+                    records.append(_record(name, seed, k, "posehar", pred, y_test, len(train), path, args.inner))
+                if (name, seed, k, "meanstd", args.inner) not in have:
                     pred = MeanStd(seed).fit(sf, train, seed).predict(sf, test)
-                    records.append(_record(name, seed, k, "meanstd", pred, y_test, len(train), path))
+                    records.append(_record(name, seed, k, "meanstd", pred, y_test, len(train), path, args.inner))
     if args.clean:
         shutil.rmtree(work, ignore_errors=True)
     return records
 
 
-def _record(name, seed, k, model, pred, y, n_train, path) -> dict:
+def _record(name, seed, k, model, pred, y, n_train, path, inner: bool = False) -> dict:
     rec = {"set": name, "seed": seed, "shots": k, "model": model, "accuracy": float((np.asarray(pred) == y).mean()),
            "n_train": int(n_train), "n_test": int(len(y))}
+    if inner:
+        rec["inner"] = True
     print(f"{name} seed {seed} {k}-shot {model}: {rec['accuracy']:.4f} ({n_train} clips, {len(y)} tested)", flush=True)
     if path:
         with path.open("a") as fh:
@@ -129,6 +136,8 @@ def main(argv=None) -> None:
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posehar_fewshot"),
                    help="folder for the leave-one-set-out encoders (reused by later runs)")
     p.add_argument("--clean", action="store_true", help="delete --work at the end")
+    p.add_argument("--inner", action="store_true",
+                   help="score on people of the enrolment half the clips do not come from (choosing settings)")
     p.add_argument("--results", help="JSON-lines records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
     args = p.parse_args(argv)
