@@ -229,7 +229,7 @@ def run(args) -> list[dict]:
     path = Path(args.results) if args.results else None
     done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path and path.exists() else []
     have = {(r["protocol"], r["model"], r["seed"], r["split"], r.get("tag", "")) for r in done}
-    params = json.loads(args.params) if args.params else {}
+    params = args.params or {}
     for name in args.protocols:
         for seed in args.seeds:
             sf, splits = protocol(name, seed, args.folds)
@@ -287,19 +287,24 @@ def variants_table(records: list[dict]) -> str:
     tags = sorted({r.get("tag", "") for r in rows}, key=lambda t: (t != "", t))
     names = [t or "base" for t in tags]
     lines = ["| protocol | split | " + " | ".join(names) + " |", "|---" * (len(tags) + 2) + "|"]
-    acc = {(r["protocol"], r.get("tag", ""), r["seed"]): _pooled([r])[0] for r in rows}
+    # (protocol, inner split or not, tag, seed) -> accuracy over that seed's test sequences, folds pooled
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["protocol"], r["split"].startswith("inner:"), r.get("tag", ""), r["seed"]), []).append(r)
+    acc = {key: _pooled(rs)[0] for key, rs in groups.items()}
     for name in PROTOCOLS:
-        split = next((r["split"] for r in rows if r["protocol"] == name), None)
-        if split is None:
-            continue
-        cells = []
-        for t in tags:
-            a = [v for (p, tag, _), v in acc.items() if p == name and tag == t]
-            cells.append(f"{np.mean(a):.3f}" + (f" ± {np.std(a):.3f}" if len(a) > 1 else "") if a else "—")
-        lines.append(f"| {name} | {split} | " + " | ".join(cells) + " |")
+        for inner in (False, True):
+            split = next((r["split"] for r in rows if r["protocol"] == name and r["split"].startswith("inner:") == inner), None)
+            if split is None:
+                continue
+            cells = []
+            for t in tags:
+                a = [v for (p, i, tag, _), v in acc.items() if (p, i, tag) == (name, inner, t)]
+                cells.append(f"{np.mean(a):.3f}" + (f" ± {np.std(a):.3f}" if len(a) > 1 else "") if a else "—")
+            lines.append(f"| {name} | {split if inner else 'the protocol'} | " + " | ".join(cells) + " |")
     diffs = []
     for t in tags:
-        d = [acc[(p, t, s)] - acc[(p, "", s)] for (p, tag, s) in acc if tag == t and (p, "", s) in acc]
+        d = [v - acc[(p, i, "", s)] for (p, i, tag, s), v in acc.items() if tag == t and (p, i, "", s) in acc]
         diffs.append(f"{np.mean(d):+.3f} ({len(d)} pairs)" if d and t else "—")
     lines.append("| mean difference from base | | " + " | ".join(diffs) + " |")
     return "\n".join(lines)
@@ -314,6 +319,16 @@ def _pooled(rows: list[dict]) -> list[float]:
     return out
 
 
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError('a JSON object of parameters, such as {"hidden_size": 256}')
+    return value
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=PROTOCOLS)
@@ -323,7 +338,8 @@ def main(argv=None) -> None:
     p.add_argument("--views", type=int, default=TRAIN_VIEWS, help="extra viewpoints per 3D recording for posehar")
     p.add_argument("--inner", action="store_true",
                    help="score on a split of each protocol's training people only (choosing settings)")
-    p.add_argument("--params", help="JSON object of posehar parameters replacing BODY_PARAMS' (a variant)")
+    p.add_argument("--params", type=_json_object,
+                   help="JSON object of posehar parameters replacing BODY_PARAMS' (a variant)")
     p.add_argument("--tag", default="", help="name of the variant, kept in its records")
     p.add_argument("--results", help="JSON-lines file of records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")

@@ -76,3 +76,15 @@ def test_fewshot_inner_split_stays_inside_the_enrolment_people():
     assert set(clips_from) | set(scored_on) == set(enrol)
     assert not set(sf.subjects[clips_from]) & set(sf.subjects[scored_on])
     assert not (set(sf.subjects[clips_from]) | set(sf.subjects[scored_on])) & set(sf.subjects[test])
+
+
+def test_variants_table_pools_each_seeds_folds_and_pairs_variants_with_base():
+    def rec(tag, seed, split, accuracy, n):
+        r = {"protocol": "msrc12", "model": "posehar", "seed": seed, "split": split, "accuracy": accuracy, "n_test": n}
+        return {**r, "tag": tag} if tag else r
+
+    records = [rec("", 0, "fold 1", 1.0, 30), rec("", 0, "fold 2", 0.5, 10),     # base: 35 of 40 = 0.875
+               rec("wide", 0, "fold 1", 1.0, 30), rec("wide", 0, "fold 2", 1.0, 10)]  # variant: 40 of 40
+    table = skeleton_protocols.variants_table(records)
+    assert "| msrc12 | the protocol | 0.875 | 1.000 |" in table
+    assert "+0.125 (1 pairs)" in table
