@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
-from skeleton_protocols import MeanStd  # noqa: E402
+from skeleton_protocols import MeanStd, people_halves  # noqa: E402
 
 from posehar.bundle import load_model  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile  # noqa: E402
@@ -52,14 +52,6 @@ def encoder_without(held_out: str, work: Path, epochs: int, seed: int):
                         (Path(tmp) / f.with_suffix(".json").name).symlink_to(f.with_suffix(".json"))
             train_skeleton_sets(tmp, out, epochs=epochs, random_state=seed, progress=False)
     return load_model(out)
-
-
-def people_halves(sf: SkeletonFile, seed: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of half of the people (of sequences ``among``, default all) and of the other half."""
-    among = np.arange(len(sf)) if among is None else among
-    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects[among])))
-    first = np.isin(sf.subjects[among], people[: len(people) // 2])
-    return among[first], among[~first]
 
 
 def shots(sf: SkeletonFile, pool: np.ndarray, k: int, seed: int) -> np.ndarray:

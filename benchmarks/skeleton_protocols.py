@@ -216,9 +216,20 @@ def inner_split(name: str, sf: SkeletonFile, train: np.ndarray, seed: int) -> tu
     if name == "g3d_seed":
         a, b = next(StratifiedShuffleSplit(1, test_size=0.5, random_state=seed).split(train, sf.labels[train]))
         return "inner: random half -> the other half", train[a], train[b]
-    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects[train])))
-    first = np.isin(sf.subjects[train], people[: len(people) // 2])
-    return "inner: half the training people -> the other half", train[first], train[~first]
+    return ("inner: half the training people -> the other half", *people_halves(sf, seed, among=train))
+
+
+def people_halves(sf: SkeletonFile, seed: int, among: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of half of the people (of sequences ``among``, default all) and of the other half."""
+    among = np.arange(len(sf)) if among is None else among
+    people = np.random.default_rng(seed).permutation(sorted(set(sf.subjects[among])))
+    first = np.isin(sf.subjects[among], people[: len(people) // 2])
+    return among[first], among[~first]
+
+
+def _inner(record: dict) -> bool:
+    """Whether a record was scored on an inner split (``--inner``)."""
+    return record["split"].startswith("inner:")
 
 
 PROTOCOLS = ("g3d_seed", "g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_children", "utd_mhad", "nw_ucla",
@@ -290,11 +301,11 @@ def variants_table(records: list[dict]) -> str:
     # (protocol, inner split or not, tag, seed) -> accuracy over that seed's test sequences, folds pooled
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["protocol"], r["split"].startswith("inner:"), r.get("tag", ""), r["seed"]), []).append(r)
+        groups.setdefault((r["protocol"], _inner(r), r.get("tag", ""), r["seed"]), []).append(r)
     acc = {key: _pooled(rs)[0] for key, rs in groups.items()}
     for name in PROTOCOLS:
         for inner in (False, True):
-            split = next((r["split"] for r in rows if r["protocol"] == name and r["split"].startswith("inner:") == inner), None)
+            split = next((r["split"] for r in rows if r["protocol"] == name and _inner(r) == inner), None)
             if split is None:
                 continue
             cells = []
@@ -348,7 +359,7 @@ def main(argv=None) -> None:
         records = [json.loads(line) for f in args.table for line in Path(f).read_text().splitlines() if line.strip()]
     else:
         records = run(args)
-    variants = any("tag" in r or r["split"].startswith("inner:") for r in records)
+    variants = any("tag" in r or _inner(r) for r in records)
     print(variants_table(records) if variants else table(records))
 
 
