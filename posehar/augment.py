@@ -58,13 +58,14 @@ class FeatureAugmenter:
     def _uniform(self, n: int, lo: float, hi: float) -> torch.Tensor:
         return lo + (hi - lo) * torch.rand(n, generator=self.gen)
 
-    def __call__(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """x: (B, T, F) raw features; returns augmented (x, mask)."""
+    def __call__(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x: (B, T, F) raw features, mask: (B, T), lengths: (B,); returns augmented (x, mask, lengths)."""
         c = self.config
         b, t, _ = x.shape
         x = x.clone()
         if c.speed > 0:
-            x, mask = self._speed(x, mask, lengths)
+            x, mask, lengths = self._speed(x, mask, lengths)
         theta = self._uniform(b, -1, 1) * math.radians(c.rotation_deg)
         scale = self._uniform(b, 1 - c.scale, 1 + c.scale)
         shear = self._uniform(b, -c.shear, c.shear)
@@ -93,18 +94,25 @@ class FeatureAugmenter:
             keep = (torch.rand(b, generator=self.gen) >= c.depth_dropout).to(x.dtype)
             x[:, :, self.depth_cols] *= (factor * keep)[:, None, None]
             x[:, :, self.depth_flag_cols] *= keep[:, None, None]
-        return x, mask
+        return x, mask, lengths
 
-    def _speed(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _speed(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each sequence played ``factor`` times as fast: frame k reads frame k * factor + offset. A
+        sped-up sequence ends sooner; a slowed-down one longer than the batch is a random stretch of it.
+        Frames past a sequence's new end are padding (zeros, masked out), never repeats of its last frame."""
         b, t, _ = x.shape
         hi = 1 + self.config.speed
         factor = torch.exp(self._uniform(b, -math.log(hi), math.log(hi)))
         pos = torch.arange(t)[None, :] * factor[:, None]
         span = (lengths.float() - 1).clamp(min=0)[:, None]
         offset = self._uniform(b, 0, 1)[:, None] * (span - pos[:, -1:]).clamp(min=0)
-        rows = (pos + offset).round().long().clamp(min=0).minimum(span.long())
-        x = torch.gather(x, 1, rows[:, :, None].expand(-1, -1, x.shape[2]))
-        mask = torch.gather(mask, 1, rows)
+        read = pos + offset
+        new_lengths = (read.round() <= span).sum(1).clamp(min=1)
+        rows = read.round().long().clamp(min=0).minimum(span.long())
+        inside = torch.arange(t)[None, :] < new_lengths[:, None]
+        x = torch.gather(x, 1, rows[:, :, None].expand(-1, -1, x.shape[2])) * inside[:, :, None]
+        mask = torch.gather(mask, 1, rows) & inside
         if len(self.velocity_cols):
             x[:, :, self.velocity_cols] *= factor[:, None, None]
-        return x, mask
+        return x, mask, new_lengths.to(lengths.dtype)

@@ -84,7 +84,9 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     _, val_idx = model._split(np.searchsorted(model.classes_, y6), g6, np.random.default_rng(1))
     items = [model._prepare(X6[i], model.feature_config_) for i in val_idx]
     kept = float((model._head_predict(items) == np.searchsorted(model.classes_, y6[val_idx])).mean())
-    assert kept == pytest.approx(val_acc[h["best_epoch"]])
+    assert kept == pytest.approx(val_acc[h["val_epochs"].index(h["best_epoch"])])
+    # Without early stopping only the epoch kept is scored on the validation people.
+    assert h["val_epochs"] == (list(range(len(h["loss"]))) if stops else [5])
 
 
 def test_grouped_validation_split_never_shares_a_person(data):

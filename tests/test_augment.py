@@ -1,0 +1,85 @@
+"""Training-time augmentation on real skeleton clips (UTD-MHAD, Kinect): what the encoder is trained on
+must read like what it is later asked to read."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from posehar.augment import AugmentConfig, FeatureAugmenter
+from posehar.body import to_common
+from posehar.classifier import PoseActionClassifier
+from posehar.datasets.skeleton_file import SkeletonFile
+from posehar.features import FeatureConfig, sequence_features
+
+CONFIG = FeatureConfig(layout="common_body", hands=False, fingers=False, root_motion=True, depth=True)
+SPEED_ONLY = AugmentConfig(mirror=0.0, rotation_deg=0.0, scale=0.0, shear=0.0, speed=0.25, hand_dropout=0.0,
+                           noise=0.0, depth_dropout=0.0, depth_scale=0.0)
+
+
+def _batch(shared, crops):
+    """A padded batch of real clips cut to ``crops`` frames each (as training crops them)."""
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    items = []
+    for i, n in enumerate(crops):
+        f, m = sequence_features(to_common(sf.clip(i * 7)), CONFIG)
+        items.append((f[:n], m[:n]))
+    return PoseActionClassifier._batch(items)
+
+
+def test_speed_change_ends_each_sequence_where_its_frames_run_out(shared):
+    """A sped-up clip ends sooner and a slowed-down one later; past its end there is only padding (zeros,
+    masked out), so short clips in a batch of long ones pool over their own frames only."""
+    crops = [20, 25, 30, 40, 50, 60, 20, 35]
+    x, m, lengths = _batch(shared, crops)
+    assert m.all(1).sum() < len(crops)  # the batch has padding
+    velocity = torch.as_tensor([c for name, cols in CONFIG.block_columns().items() if name.endswith("velocity")
+                                for c in cols])
+    still = torch.as_tensor(np.setdiff1d(np.arange(CONFIG.dim()), velocity.numpy()))
+    aug = FeatureAugmenter(CONFIG, SPEED_ONLY, torch.Generator().manual_seed(3))
+    shorter = longer = 0
+    for _ in range(5):
+        x2, m2, n2 = aug(x, m, lengths)
+        for b in range(len(crops)):
+            n, t = int(n2[b]), x.shape[1]
+            assert m2[b].sum() == n and m2[b, :n].all()  # every frame up to the new end is the person's
+            assert not x2[b, n:].any() and not m2[b, n:].any()
+            # Every frame played is a frame of the clip, in order (velocity rescaled by the speed factor).
+            src = x[b, : lengths[b], still]
+            hit = (x2[b, :n, still][:, None, :] == src[None]).all(-1)
+            assert hit.any(1).all()
+            order = hit.float().argmax(1)
+            assert (order[1:] >= order[:-1]).all()
+            assert n <= t
+            shorter += n < lengths[b]
+            longer += n > lengths[b]
+    assert shorter and longer
+
+
+def test_speed_change_of_a_full_batch_keeps_every_frame_masked_in():
+    """A sequence as long as the batch stays as long: a slowed-down one is a stretch of it, not padded."""
+    t, f = 40, CONFIG.dim()
+    x = torch.randn(4, t, f)
+    m = torch.ones(4, t, dtype=torch.bool)
+    lengths = torch.full((4,), t)
+    aug = FeatureAugmenter(CONFIG, SPEED_ONLY, torch.Generator().manual_seed(0))
+    for _ in range(5):
+        _, m2, n2 = aug(x, m, lengths)
+        assert (m2.sum(1) == n2).all() and (n2 <= t).all() and (n2 >= int(t / 1.25) - 1).all()
+
+
+def test_a_sequence_encodes_the_same_alone_or_padded_in_a_batch(shared):
+    """Padding after a sequence's end (a batch of longer ones) changes nothing of its vector, in one
+    direction (run padded) as in two (run packed)."""
+    from posehar.encoder import GRUEncoder
+
+    crops = [20, 60, 33, 47]
+    x, m, lengths = _batch(shared, crops)
+    torch.manual_seed(0)
+    for bidirectional in (False, True):
+        enc = GRUEncoder(CONFIG.dim(), 5, hidden_size=32, bidirectional=bidirectional).eval()
+        with torch.no_grad():
+            together = enc.encode(x, m, lengths)
+            for b, n in enumerate(crops):
+                alone = enc.encode(x[b: b + 1, :n], m[b: b + 1, :n], lengths[b: b + 1])
+                torch.testing.assert_close(together[b: b + 1], alone, rtol=1e-4, atol=1e-5)
