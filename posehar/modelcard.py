@@ -93,12 +93,18 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
     stopped_early = p.get("early_stopping", True)
     encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
                else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
+    nobody_held_out = config.get("history", {}).get("validation_sequences") == 0
+    if nobody_held_out:
+        encoder = (f"the encoder trains for its {p['epochs']} epochs on every person (fewer than "
+                   f"{p.get('validation_min_people', 8)} people, too few to hold some out; the 'unknown' thresholds "
+                   "come from the training people)")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "
               f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "
               f"thresholds (confidence {config['thresholds']['confidence']:.3f}, keeping "
-              f"{p['unknown_coverage']:.0%} of correct validation answers; temporal-vector novelty "
-              f"{config['thresholds']['novelty']:.3f} and input novelty {config['thresholds']['input']:.3f}, "
-              "from held-out people's windows) make it answer `unknown` on inputs unlike its training data.",
+              f"{p['unknown_coverage']:.0%} of correct {'training' if nobody_held_out else 'validation'} answers; "
+              f"temporal-vector novelty {config['thresholds']['novelty']:.3f} and input novelty "
+              f"{config['thresholds']['input']:.3f}, from {'training' if nobody_held_out else 'held-out'} people's "
+              "windows) make it answer `unknown` on inputs unlike its training data.",
               "", "Reproduce: `" + (t.get("command") or "posehar train " + str(t.get("data", "DATA")) + f" -o {name} --cv "
               + str(len(t.get("cross_validation", {}).get("fold_accuracy", [])) or 0)) + "`", "",
               "## Limitations", "",

@@ -71,7 +71,8 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     sel = np.isin(g, TRAIN[:6])
     X6, y6, g6 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
     model = PoseActionClassifier(epochs=6, patience=2, early_stopping=early_stopping, validation_fraction=0.34,
-                                 early_stopping_min_validation=min_validation, augment=None, random_state=1,
+                                 validation_min_people=2, early_stopping_min_validation=min_validation, augment=None,
+                                 random_state=1,
                                  verbose=False).fit(X6, y6, groups=g6)
     h = model.history_
     val_acc = h["val_accuracy"]
@@ -87,6 +88,25 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     assert kept == pytest.approx(val_acc[h["val_epochs"].index(h["best_epoch"])])
     # Without early stopping only the epoch kept is scored on the validation people.
     assert h["val_epochs"] == (list(range(len(h["loss"]))) if stops else [5])
+
+
+def test_with_too_few_people_nobody_is_held_out_of_the_encoder(data, tmp_path):
+    """Four people: the encoder learns from all of them, the thresholds come from them, and the model card
+    says so; with eight or more, a person-grouped validation split is held out as before."""
+    from posehar.bundle import save_model
+
+    (X, y, g), _ = data
+    sel = np.isin(g, TRAIN[:4])
+    X4, y4, g4 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
+    model = PoseActionClassifier(epochs=2, augment=None, random_state=0, verbose=False)
+    assert len(model._split(np.searchsorted(np.unique(y4), y4), g4, np.random.default_rng(0))[1]) == 0
+    assert len(model._split(np.searchsorted(np.unique(y), y), g, np.random.default_rng(0))[1]) > 0
+    model.fit(X4, y4, groups=g4)
+    assert model.history_["validation_sequences"] == 0 and model.history_["val_accuracy"] == []
+    assert 0.0 < model.confidence_threshold_ < 1.0 and model.novelty_threshold_ > 0.0
+    save_model(model, tmp_path / "four", training={"data": "four people"})
+    card = (tmp_path / "four" / "README.md").read_text()
+    assert "on every person (fewer than 8 people" in card and "from training people's windows" in card
 
 
 def test_grouped_validation_split_never_shares_a_person(data):
