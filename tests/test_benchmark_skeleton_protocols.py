@@ -80,7 +80,8 @@ def test_fewshot_inner_split_stays_inside_the_enrolment_people():
 
 def test_variants_table_pools_each_seeds_folds_and_pairs_variants_with_base():
     def rec(tag, seed, split, accuracy, n):
-        r = {"protocol": "msrc12", "model": "posehar", "seed": seed, "split": split, "accuracy": accuracy, "n_test": n}
+        r = {"protocol": "msrc12", "model": "posehar", "seed": seed, "split": split, "accuracy": accuracy, "n_test": n,
+             "fit_seconds": 1.0}
         return {**r, "tag": tag} if tag else r
 
     records = [rec("", 0, "fold 1", 1.0, 30), rec("", 0, "fold 2", 0.5, 10),     # base: 35 of 40 = 0.875
@@ -88,3 +89,6 @@ def test_variants_table_pools_each_seeds_folds_and_pairs_variants_with_base():
     table = skeleton_protocols.variants_table(records)
     assert "| msrc12 | the protocol | 0.875 | 1.000 |" in table
     assert "+0.125 (1 pairs)" in table
+    # The protocols' table holds the untagged runs only: a variant never mixes into posehar's figure.
+    rows = "\n".join(line for line in skeleton_protocols.table(records).splitlines() if line.startswith("| msrc12"))
+    assert "| 0.875 |" in rows and "0.938" not in rows and "1.000" not in rows

@@ -91,14 +91,17 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
 
 
 def test_with_too_few_people_nobody_is_held_out_of_the_encoder(data, tmp_path):
-    """Four people: the encoder learns from all of them, the thresholds come from them, and the model card
-    says so; with eight or more, a person-grouped validation split is held out as before."""
+    """validation_min_people=8 and four people: the encoder learns from all of them, the thresholds come
+    from them, and the model card says so; with eight or more, or by default, a person-grouped
+    validation split is held out."""
     from posehar.bundle import save_model
 
     (X, y, g), _ = data
     sel = np.isin(g, TRAIN[:4])
     X4, y4, g4 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
-    model = PoseActionClassifier(epochs=2, augment=None, random_state=0, verbose=False)
+    by_default = PoseActionClassifier()._split(np.searchsorted(np.unique(y4), y4), g4, np.random.default_rng(0))[1]
+    assert len(by_default) > 0
+    model = PoseActionClassifier(epochs=2, augment=None, validation_min_people=8, random_state=0, verbose=False)
     assert len(model._split(np.searchsorted(np.unique(y4), y4), g4, np.random.default_rng(0))[1]) == 0
     assert len(model._split(np.searchsorted(np.unique(y), y), g, np.random.default_rng(0))[1]) > 0
     model.fit(X4, y4, groups=g4)
