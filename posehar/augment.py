@@ -107,9 +107,9 @@ class FeatureAugmenter:
         pos = torch.arange(t)[None, :] * factor[:, None]
         span = (lengths.float() - 1).clamp(min=0)[:, None]
         offset = self._uniform(b, 0, 1)[:, None] * (span - pos[:, -1:]).clamp(min=0)
-        read = pos + offset
-        new_lengths = (read.round() <= span).sum(1).clamp(min=1)
-        rows = read.round().long().clamp(min=0).minimum(span.long())
+        read = (pos + offset).round()
+        new_lengths = (read <= span).sum(1).clamp(min=1)
+        rows = read.long().clamp(min=0).minimum(span.long())
         inside = torch.arange(t)[None, :] < new_lengths[:, None]
         x = torch.gather(x, 1, rows[:, :, None].expand(-1, -1, x.shape[2])) * inside[:, :, None]
         mask = torch.gather(mask, 1, rows) & inside

@@ -96,7 +96,7 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
     nobody_held_out = config.get("history", {}).get("validation_sequences") == 0
     if nobody_held_out:
         encoder = (f"the encoder trains for its {p['epochs']} epochs on every person (fewer than "
-                   f"{p.get('validation_min_people', 8)} people, too few to hold some out; the 'unknown' thresholds "
+                   f"{p['validation_min_people']} people, too few to hold some out; the 'unknown' thresholds "
                    "come from the training people)")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "
               f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "
