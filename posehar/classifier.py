@@ -169,7 +169,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         feats = [self._prepare(s, config) for s in tqdm(X, desc="features", unit="seq", disable=not self.verbose)]
         mirrored = [self._prepare(s, config, mirrored=True) for s in X] if self._head_sees_mirrors() else None
         self.n_features_in_ = config.dim()
-        train_idx, val_idx = self._split(target, groups, rng)
+        train_idx, val_idx, nobody_held_out_because = self._split(target, groups, rng)
 
         self.encoder_ = GRUEncoder(config.dim(), len(self.classes_), self.hidden_size, self.num_layers,
                                    self.bidirectional, self.dropout)
@@ -177,6 +177,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
         self.history_ = self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
+        if nobody_held_out_because:
+            self.history_["nobody_held_out_because"] = nobody_held_out_because
 
         windows, owner = self.windowed(feats)
         vectors = self._vectors(windows)
@@ -210,25 +212,27 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y, sample_weight=weight)
         self.centroids_ = np.stack([z[y == k].mean(0) for k in range(len(self.classes_))])
 
-    def _split(self, target: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray]:
+    def _split(self, target: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray, str]:
+        """(training rows, validation rows, why nobody is held out: "" when some are)."""
         idx = np.arange(len(target))
+        nobody = np.array([], dtype=int)
         if not self.validation_fraction:
-            return idx, np.array([], dtype=int)
+            return idx, nobody, "validation_fraction is 0"
         seed = int(rng.integers(2**31))
         if groups is not None:
             groups = np.asarray(groups)
-            if len(np.unique(groups)) < 2:
+            people = len(np.unique(groups))
+            if people < 2:
                 raise ValueError("groups must hold at least 2 distinct groups for a grouped validation split")
-            if len(np.unique(groups)) < self.validation_min_people:
-                return idx, np.array([], dtype=int)
+            if people < self.validation_min_people:
+                return idx, nobody, f"{people} people, fewer than {self.validation_min_people}: too few to hold some out"
             splitter = GroupShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
             train, val = next(splitter.split(idx, target, groups))
             if len(np.unique(target[train])) < len(np.unique(target)):
-                # Too few people: the validation people hold a class nobody else shows. Train on all.
-                return idx, np.array([], dtype=int)
-            return train, val
+                return idx, nobody, "the people held out would have taken a class no other person shows"
+            return train, val, ""
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
-        return next(splitter.split(idx, target))
+        return (*next(splitter.split(idx, target)), "")
 
     def _crop(self, item: tuple[np.ndarray, np.ndarray], rng) -> tuple[np.ndarray, np.ndarray]:
         """A random training window: ``window`` frames, or with ``min_crop`` any length from it up."""

@@ -93,11 +93,12 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
     stopped_early = p.get("early_stopping", True)
     encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
                else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
-    nobody_held_out = config.get("history", {}).get("validation_sequences") == 0
+    history = config.get("history", {})
+    nobody_held_out = history.get("validation_sequences") == 0
     if nobody_held_out:
-        encoder = (f"the encoder trains for its {p['epochs']} epochs on every person (fewer than "
-                   f"{p['validation_min_people']} people, too few to hold some out; the 'unknown' thresholds "
-                   "come from the training people)")
+        because = history.get("nobody_held_out_because", "nobody was held out")
+        encoder = (f"the encoder trains for its {p['epochs']} epochs on every person ({because}; the 'unknown' "
+                   "thresholds come from the training people)")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "
               f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "
               f"thresholds (confidence {config['thresholds']['confidence']:.3f}, keeping "

@@ -123,11 +123,12 @@ def test_class_only_in_the_validation_person_keeps_novelty_finite(gestures, tmp_
             if s.label in ("hello", "thanks") or (p == "p04" and s.label == "iloveyou"):
                 X.append(s), y.append(s.label), g.append(p)
     clf = PoseActionClassifier(epochs=1, random_state=1, verbose=False)
-    _, val = clf._split(np.searchsorted(np.unique(y), y), np.asarray(g), np.random.default_rng(1))
+    _, val, because = clf._split(np.searchsorted(np.unique(y), y), np.asarray(g), np.random.default_rng(1))
     # The drawn validation person is p04, the only one with iloveyou: rather than validate on a class
     # the training people lack (no centroid: a NaN threshold), the fit trains on everyone.
-    assert len(val) == 0
+    assert len(val) == 0 and "a class no other person shows" in because
     clf.fit(X, y, g)
+    assert clf.history_["nobody_held_out_because"] == because
     assert np.isfinite(clf.novelty_threshold_) and clf.novelty_threshold_ > 0
     save_model(clf, tmp_path / "m")
     text = (tmp_path / "m" / "config.json").read_text()

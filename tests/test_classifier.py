@@ -82,7 +82,7 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     else:
         assert len(h["loss"]) == 6 and h["best_epoch"] == 5
     # The encoder kept scores on the validation people what the history says of the epoch kept.
-    _, val_idx = model._split(np.searchsorted(model.classes_, y6), g6, np.random.default_rng(1))
+    _, val_idx, _ = model._split(np.searchsorted(model.classes_, y6), g6, np.random.default_rng(1))
     items = [model._prepare(X6[i], model.feature_config_) for i in val_idx]
     kept = float((model._head_predict(items) == np.searchsorted(model.classes_, y6[val_idx])).mean())
     assert kept == pytest.approx(val_acc[h["val_epochs"].index(h["best_epoch"])])
@@ -109,7 +109,13 @@ def test_with_too_few_people_nobody_is_held_out_of_the_encoder(data, tmp_path):
     assert 0.0 < model.confidence_threshold_ < 1.0 and model.novelty_threshold_ > 0.0
     save_model(model, tmp_path / "four", training={"data": "four people"})
     card = (tmp_path / "four" / "README.md").read_text()
-    assert "on every person (fewer than 8 people" in card and "from training people's windows" in card
+    assert "on every person (4 people, fewer than 8: too few to hold some out;" in card
+    assert "from training people's windows" in card
+    # With validation_fraction=0 nobody is held out either, and the card gives that reason instead.
+    none = PoseActionClassifier(epochs=1, augment=None, validation_fraction=0.0, random_state=0, verbose=False)
+    save_model(none.fit(X4, y4, groups=g4), tmp_path / "none", training={"data": "four people"})
+    card = (tmp_path / "none" / "README.md").read_text()
+    assert "on every person (validation_fraction is 0;" in card and "fewer than" not in card
 
 
 def test_grouped_validation_split_never_shares_a_person(data):
@@ -117,7 +123,8 @@ def test_grouped_validation_split_never_shares_a_person(data):
     model = PoseActionClassifier(validation_fraction=0.25, random_state=3)
     target = np.searchsorted(np.unique(y), y)
     for seed in range(5):
-        tr, va = model._split(target, g, np.random.default_rng(seed))
+        tr, va, because = model._split(target, g, np.random.default_rng(seed))
+        assert because == ""
         assert len(va) and len(tr)
         assert not set(g[tr]) & set(g[va])
         assert len(tr) + len(va) == len(y)
