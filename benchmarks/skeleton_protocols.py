@@ -277,7 +277,8 @@ def table(records: list[dict]) -> str:
     lines = ["| protocol | goal | " + " | ".join(heads) + " | posehar fit s (2 cores) |",
              "|---" * (len(heads) + 3) + "|"]
     for name in PROTOCOLS:
-        rows = [r for r in records if r["protocol"] == name and not r.get("tag")]  # variants: variants_table
+        # Variants and inner splits: variants_table
+        rows = [r for r in records if r["protocol"] == name and not r.get("tag") and not _inner(r)]
         if not rows:
             continue
         cells = []

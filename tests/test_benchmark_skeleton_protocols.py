@@ -89,6 +89,8 @@ def test_variants_table_pools_each_seeds_folds_and_pairs_variants_with_base():
     table = skeleton_protocols.variants_table(records)
     assert "| msrc12 | the protocol | 0.875 | 1.000 |" in table
     assert "+0.125 (1 pairs)" in table
-    # The protocols' table holds the untagged runs only: a variant never mixes into posehar's figure.
+    # The protocols' table holds the untagged runs of the protocol only: neither a variant nor an inner
+    # split's run mixes into posehar's figure.
+    records.append(rec("", 1, "inner: half the training people -> the other half", 0.0, 40))
     rows = "\n".join(line for line in skeleton_protocols.table(records).splitlines() if line.startswith("| msrc12"))
     assert "| 0.875 |" in rows and "0.938" not in rows and "1.000" not in rows
