@@ -47,9 +47,9 @@ BUNDLE_VERSION = 1
 CONFIG = "config.json"
 ENCODER = "encoder.safetensors"
 CLASSIFIER = "classifier.npz"
-# How bundles written before these parameters existed were trained: no finger features, and the
-# encoder kept from its best validation epoch (early stopping).
-OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
+# How bundles written before these parameters existed were trained: no finger features, the
+# encoder kept from its best validation epoch (early stopping), and never a second fit on everyone.
+OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True, "refit_below_people": 0}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 # Bounds on what a config may ask for, so an edited config cannot make posehar allocate
 # gigabytes: (low, high) inclusive.
@@ -363,6 +363,7 @@ def load_model(path: str | os.PathLike, expect_digest: str | None = None):
         check_digest(path, expect_digest)
     try:
         params = {**OLDER_BUNDLE_PARAMS, **config["params"]}
+        params.pop("validation_min_people", None)  # bundles of 2026-12-06 (one session): now refit_below_people
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)

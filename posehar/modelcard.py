@@ -94,8 +94,14 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
     encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
                else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
     history = config.get("history", {})
-    nobody_held_out = history.get("validation_sequences") == 0
-    if nobody_held_out:
+    refit = history.get("refit")
+    nobody_held_out = history.get("validation_sequences") == 0 and not refit
+    if refit:
+        encoder = (f"the encoder is trained twice: first on the people outside {held_out}, whose "
+                   f"{refit['first_fit']['validation_sequences']} sequences set the 'unknown' thresholds, then, "
+                   f"the set having only {refit['people']} people (fewer than {p['refit_below_people']}), for its "
+                   f"{p['epochs']} epochs on every person, with the novelty thresholds scaled to that second fit")
+    elif nobody_held_out:
         because = history.get("nobody_held_out_because", "nobody was held out")
         encoder = (f"the encoder trains for its {p['epochs']} epochs on every person ({because}; the 'unknown' "
                    "thresholds come from the training people)")

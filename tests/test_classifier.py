@@ -71,7 +71,7 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     sel = np.isin(g, TRAIN[:6])
     X6, y6, g6 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
     model = PoseActionClassifier(epochs=6, patience=2, early_stopping=early_stopping, validation_fraction=0.34,
-                                 validation_min_people=2, early_stopping_min_validation=min_validation, augment=None,
+                                 refit_below_people=0, early_stopping_min_validation=min_validation, augment=None,
                                  random_state=1,
                                  verbose=False).fit(X6, y6, groups=g6)
     h = model.history_
@@ -90,32 +90,41 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     assert h["val_epochs"] == (list(range(len(h["loss"]))) if stops else [5])
 
 
-def test_with_too_few_people_nobody_is_held_out_of_the_encoder(data, tmp_path):
-    """validation_min_people=8 and four people: the encoder learns from all of them, the thresholds come
-    from them, and the model card says so; with eight or more, or by default, a person-grouped
-    validation split is held out."""
+def test_with_few_people_the_encoder_is_refit_on_everyone_after_the_thresholds_are_set(data, fitted, tmp_path):
+    """Four people (fewer than refit_below_people): a first fit holds a person out, whose answers set the
+    'unknown' thresholds, then the encoder and head are fit again on all four; the card says so. With
+    12 people (the ``fitted`` model) there is one fit."""
     from posehar.bundle import save_model
 
     (X, y, g), _ = data
     sel = np.isin(g, TRAIN[:4])
     X4, y4, g4 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
-    by_default = PoseActionClassifier()._split(np.searchsorted(np.unique(y4), y4), g4, np.random.default_rng(0))[1]
-    assert len(by_default) > 0
-    model = PoseActionClassifier(epochs=2, augment=None, validation_min_people=8, random_state=0, verbose=False)
-    assert len(model._split(np.searchsorted(np.unique(y4), y4), g4, np.random.default_rng(0))[1]) == 0
-    assert len(model._split(np.searchsorted(np.unique(y), y), g, np.random.default_rng(0))[1]) > 0
-    model.fit(X4, y4, groups=g4)
-    assert model.history_["validation_sequences"] == 0 and model.history_["val_accuracy"] == []
-    assert 0.0 < model.confidence_threshold_ < 1.0 and model.novelty_threshold_ > 0.0
-    save_model(model, tmp_path / "four", training={"data": "four people"})
+    params = dict(epochs=2, early_stopping=False, augment=None, random_state=0, verbose=False)
+    refit = PoseActionClassifier(**params).fit(X4, y4, groups=g4)
+    once = PoseActionClassifier(**params, refit_below_people=0).fit(X4, y4, groups=g4)
+    first = refit.history_["refit"]["first_fit"]
+    assert refit.history_["refit"]["people"] == 4 and first["validation_sequences"] > 0
+    assert first["val_accuracy"] == once.history_["val_accuracy"]  # the same first fit
+    assert refit.history_["validation_sequences"] == 0 and "refit" not in once.history_
+    assert "refit" not in fitted.history_ and fitted.history_["validation_sequences"] > 0
+    # The confidence threshold is the first fit's, set on the held-out person ...
+    assert refit.confidence_threshold_ == pytest.approx(once.confidence_threshold_)
+    # ... while the encoder kept learned from everyone: its input standardisation is every person's frames.
+    frames = np.concatenate([f[m] for f, m in (refit._prepare(x, refit.feature_config_) for x in X4)])
+    np.testing.assert_allclose(refit.encoder_.feature_mean.numpy(), frames.mean(0), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(once.encoder_.feature_mean.numpy(), frames.mean(0), rtol=1e-4, atol=1e-5)
+    # The novelty threshold lies beyond the training people's own windows, as the held-out person's did.
+    windows, owner = refit.windowed([refit._prepare(x, refit.feature_config_) for x in X4])
+    own = refit._novelty_quantiles(windows, refit._vectors(windows), owner, np.arange(len(X4)))
+    assert refit.novelty_threshold_ > own[0] and refit.input_threshold_ > own[1]
+    save_model(refit, tmp_path / "four", training={"data": "four people"})
     card = (tmp_path / "four" / "README.md").read_text()
-    assert "on every person (4 people, fewer than 8: too few to hold some out;" in card
-    assert "from training people's windows" in card
-    # With validation_fraction=0 nobody is held out either, and the card gives that reason instead.
+    assert "the encoder is trained twice" in card and "only 4 people (fewer than 8)" in card
+    # With validation_fraction=0 nobody is held out, and the card gives that reason.
     none = PoseActionClassifier(epochs=1, augment=None, validation_fraction=0.0, random_state=0, verbose=False)
     save_model(none.fit(X4, y4, groups=g4), tmp_path / "none", training={"data": "four people"})
     card = (tmp_path / "none" / "README.md").read_text()
-    assert "on every person (validation_fraction is 0;" in card and "fewer than" not in card
+    assert "on every person (validation_fraction is 0;" in card and "from training people's windows" in card
 
 
 def test_grouped_validation_split_never_shares_a_person(data):
