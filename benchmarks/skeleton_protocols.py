@@ -53,6 +53,7 @@ from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # 
 from posehar.evaluation import Report  # noqa: E402
 from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
 from posehar.pairs import pair_from_clips  # noqa: E402
+from posehar.predict import UNKNOWN, predict_sequence  # noqa: E402
 from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, side_params, skeleton_sequences  # noqa: E402
 
 SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
@@ -162,6 +163,10 @@ class Posehar:
     def predict(self, sf, idx):
         return self.model.predict([sf.sequence(int(i)) for i in idx])
 
+    def unknown_share(self, sf, idx) -> float:
+        """Share of the sequences ``posehar predict`` would answer 'unknown' (how the thresholds fit new people)."""
+        return float(np.mean([predict_sequence(sf.sequence(int(i)), self.model).label == UNKNOWN for i in idx]))
+
 
 def make(name: str, seed: int, views: int, params: dict | None = None):
     return {"posehar": lambda: Posehar(seed, views, params), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
@@ -259,6 +264,8 @@ def run(args) -> list[dict]:
                            "n_test": int(len(te)), "n_train": int(len(tr)), "fit_seconds": fit_s,
                            "views": args.views if model.startswith("posehar") else 0,
                            "threads": torch.get_num_threads(), "recall": dict(zip(rep.classes, rep.recall))}
+                    if isinstance(m, Posehar):
+                        rec["unknown_share"] = m.unknown_share(sf, te)
                     if args.tag or params:
                         rec.update(tag=args.tag, params=params)
                     print(f"{name} seed {seed} {split} {model} {args.tag}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)

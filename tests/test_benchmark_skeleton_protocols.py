@@ -94,3 +94,15 @@ def test_variants_table_pools_each_seeds_folds_and_pairs_variants_with_base():
     records.append(rec("", 1, "inner: half the training people -> the other half", 0.0, 40))
     rows = "\n".join(line for line in skeleton_protocols.table(records).splitlines() if line.startswith("| msrc12"))
     assert "| 0.875 |" in rows and "0.938" not in rows and "1.000" not in rows
+
+
+def test_posehar_records_how_often_new_inputs_are_answered_unknown():
+    """unknown_share is the share of sequences `posehar predict` answers 'unknown': low on the protocol's
+    own test clips, high on another set's (Penn Action's 2D sports clips to a G3D gaming model)."""
+    from posehar.datasets.skeleton_file import SkeletonFile
+
+    sf, [(_, train, test)] = skeleton_protocols.protocol("g3d_seed", 0, 5)
+    model = skeleton_protocols.make("posehar", 0, 0, {"epochs": 3, "hidden_size": 32}).fit(sf, train, 0)
+    penn = SkeletonFile(skeleton_protocols.SKELETONS / "penn_action.npz")
+    own, other = model.unknown_share(sf, test), model.unknown_share(penn, np.arange(0, len(penn), 40))
+    assert own < 0.3 < 0.8 < other
