@@ -178,9 +178,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
         windows, owner = self.windowed(feats)
         mirror_windows = None if mirrored is None else self.windowed(mirrored)[0]
-        vectors, mirror_vectors = self._vectors(windows), self._vectors(mirror_windows) if mirrored is not None else None
+        vectors, mirror_vectors = self._window_vectors(windows, mirror_windows)
         self._fit_head(vectors, mirror_vectors, target, owner, train_idx)
-        everyone = np.arange(len(feats))
         if not len(val_idx):
             self._calibrate(feats, mirrored, target, train_idx, windows, vectors, owner)
             return self
@@ -188,22 +187,34 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         # head is then refit on every training person (+0.01 cross-person accuracy on dev people).
         self._calibrate(feats, mirrored, target, val_idx, windows, vectors, owner)
         people = len(np.unique(groups)) if groups is not None else 0
-        if not people or people >= self.refit_below_people or self._stops_early(len(val_idx)):
-            self._fit_head(vectors, mirror_vectors, target, owner, everyone)
-            return self
-        # Few people: the encoder learns from everyone in a second fit. The confidence threshold is kept;
-        # the novelty ones keep their ratio to the 99th percentile over the training people's windows.
+        if 0 < people < self.refit_below_people and not self._stops_early(len(val_idx)):
+            self._refit_on_everyone(feats, mirrored, target, (windows, mirror_windows, owner), vectors, train_idx,
+                                    people, rng, gen)
+        else:
+            self._fit_head(vectors, mirror_vectors, target, owner, np.arange(len(feats)))
+        return self
+
+    def _window_vectors(self, windows, mirror_windows) -> tuple[np.ndarray, np.ndarray | None]:
+        """Temporal vectors of every window (and of its mirror image, when the head sees mirrors)."""
+        return self._vectors(windows), None if mirror_windows is None else self._vectors(mirror_windows)
+
+    def _refit_on_everyone(self, feats, mirrored, target, windowing, vectors, train_idx, people: int, rng, gen) -> None:
+        """Fit the encoder and head again on every sequence, once the validation people have set the
+        thresholds. The confidence threshold is kept; the novelty ones keep their ratio to the 99th
+        percentile over the first fit's training people's windows."""
+        windows, mirror_windows, owner = windowing
         ratio = np.array([self.novelty_threshold_, self.input_threshold_]) / self._novelty_quantiles(
             windows, vectors, owner, train_idx)
-        first = {"validation_sequences": len(val_idx), "val_accuracy": self.history_["val_accuracy"]}
+        first = {"validation_sequences": self.history_["validation_sequences"],
+                 "val_accuracy": self.history_["val_accuracy"]}
+        everyone = np.arange(len(feats))
         self.history_ = self._fit_encoder(feats, mirrored, target, everyone, everyone[:0], rng, gen,
                                           "train encoder on everyone")
         self.history_["refit"] = {"people": people, "first_fit": first}
-        vectors, mirror_vectors = self._vectors(windows), self._vectors(mirror_windows) if mirrored is not None else None
+        vectors, mirror_vectors = self._window_vectors(windows, mirror_windows)
         self._fit_head(vectors, mirror_vectors, target, owner, everyone)
         self.novelty_threshold_, self.input_threshold_ = (ratio * self._novelty_quantiles(
             windows, vectors, owner, everyone)).tolist()
-        return self
 
     def _fit_encoder(self, feats, mirrored, target, train_idx, val_idx, rng, gen, desc: str = "train encoder") -> dict:
         """A new encoder (features standardised on the frames of ``train_idx``) trained on ``train_idx``;
