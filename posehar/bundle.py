@@ -47,9 +47,9 @@ BUNDLE_VERSION = 1
 CONFIG = "config.json"
 ENCODER = "encoder.safetensors"
 CLASSIFIER = "classifier.npz"
-# How bundles written before these parameters existed were trained: no finger features, the
-# encoder kept from its best validation epoch (early stopping), and never a second fit on everyone.
-OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True, "refit_below_people": 0}
+# How bundles written before these parameters existed were trained: no finger features, and the
+# encoder kept from its best validation epoch (early stopping).
+OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 # Bounds on what a config may ask for, so an edited config cannot make posehar allocate
 # gigabytes: (low, high) inclusive.

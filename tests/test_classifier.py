@@ -71,7 +71,7 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
     sel = np.isin(g, TRAIN[:6])
     X6, y6, g6 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
     model = PoseActionClassifier(epochs=6, patience=2, early_stopping=early_stopping, validation_fraction=0.34,
-                                 refit_below_people=0, early_stopping_min_validation=min_validation, augment=None,
+                                 early_stopping_min_validation=min_validation, augment=None,
                                  random_state=1,
                                  verbose=False).fit(X6, y6, groups=g6)
     h = model.history_
@@ -91,17 +91,17 @@ def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validati
 
 
 def test_with_few_people_the_encoder_is_refit_on_everyone_after_the_thresholds_are_set(data, fitted, tmp_path):
-    """Four people (fewer than refit_below_people): a first fit holds a person out, whose answers set the
-    'unknown' thresholds, then the encoder and head are fit again on all four; the card says so. With
-    12 people (the ``fitted`` model) there is one fit."""
+    """Four people, refit_below_people=8: a first fit holds a person out, whose answers set the 'unknown'
+    thresholds, then the encoder and head are fit again on all four; the card says so. By default, or
+    with 12 people, there is one fit."""
     from posehar.bundle import save_model
 
     (X, y, g), _ = data
     sel = np.isin(g, TRAIN[:4])
     X4, y4, g4 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
     params = dict(epochs=2, early_stopping=False, augment=None, random_state=0, verbose=False)
-    refit = PoseActionClassifier(**params).fit(X4, y4, groups=g4)
-    once = PoseActionClassifier(**params, refit_below_people=0).fit(X4, y4, groups=g4)
+    refit = PoseActionClassifier(**params, refit_below_people=8).fit(X4, y4, groups=g4)
+    once = PoseActionClassifier(**params).fit(X4, y4, groups=g4)  # by default, one fit
     first = refit.history_["refit"]["first_fit"]
     assert refit.history_["refit"]["people"] == 4 and first["validation_sequences"] > 0
     assert first["val_accuracy"] == once.history_["val_accuracy"]  # the same first fit
