@@ -53,8 +53,7 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     feats = [model._prepare(s, config) for s in X]
     mirrored = [model._prepare(s, config, mirrored=True) for s in X] if model._head_sees_mirrors() else None
     windows, owner = model.windowed(feats)
-    vectors = model._vectors(windows)
-    mirror_vectors = None if mirrored is None else model._vectors(model.windowed(mirrored)[0])
+    vectors, mirror_vectors = model._window_vectors(windows, None if mirrored is None else model.windowed(mirrored)[0])
     record: dict = {"base_classes": base.classes_.tolist(), "clips": len(X), "clips_per_class": dict(counts)}
     folds = _folds(target, groups, cv)
     if folds:
