@@ -61,7 +61,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     split (grouped by person when ``groups`` are given), whose people calibrate the 'unknown'
     thresholds and, with ``early_stopping`` (the default) and at least
     ``early_stopping_min_validation`` validation sequences, choose the epoch kept; otherwise the
-    encoder trains all ``epochs`` and keeps the last. With fewer than ``refit_below_people`` people
+    encoder trains all ``epochs`` (fewer on a set so large that they would pass ``max_steps``
+    optimiser steps) and keeps the last. With fewer than ``refit_below_people`` people
     (groups; off by default), and an encoder that trains all its epochs, it is trained a second time,
     on everyone: the first fit's validation people set the 'unknown' thresholds (the novelty ones
     scaled by how far its validation people's windows lay beyond its training people's), and the
@@ -82,7 +83,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, batch_size: int = 64,
+                 bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, max_steps: int | None = None,
+                 batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, early_stopping_min_validation: int = 50, validation_fraction: float = 0.15,
                  refit_below_people: int = 0, augment: AugmentConfig | None = AugmentConfig(),
@@ -102,6 +104,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.epochs = epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -228,6 +231,12 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
         return self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen, desc)
 
+    def _epochs(self, steps_per_epoch: int) -> int:
+        """Epochs the encoder trains for: ``epochs``, or as many whole ones as ``max_steps`` optimiser steps allow."""
+        if not self.max_steps:
+            return self.epochs
+        return max(1, min(self.epochs, self.max_steps // steps_per_epoch))
+
     def _stops_early(self, validation_sequences: int) -> bool:
         """Whether the epoch kept is chosen on the validation people (else the encoder trains all epochs).
 
@@ -289,7 +298,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         enc = self.encoder_
         opt = torch.optim.AdamW(enc.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         steps = max(1, int(np.ceil(len(train_idx) / self.batch_size)))
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=self.epochs * steps)
+        epochs = self._epochs(steps)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.learning_rate, total_steps=epochs * steps)
         augmenter = FeatureAugmenter(self.feature_config_, self.augment, gen) if self.augment else None
         loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
         history: dict = {"loss": [], "val_accuracy": [], "val_epochs": [], "best_epoch": 0,
@@ -298,7 +308,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         # Without early stopping only the epoch kept (the last) is scored on the validation people:
         # scoring every epoch took a fifth of a fit (UTD-MHAD, 8 of 42 s) and chose nothing.
         best, best_state, waited = -1.0, None, 0
-        bar = tqdm(range(self.epochs), desc=desc, unit="epoch", disable=not self.verbose)
+        bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not self.verbose)
         for epoch in bar:
             enc.train()
             order = rng.permutation(train_idx)
@@ -321,7 +331,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 total += float(loss.detach()) * len(rows)
             history["loss"].append(total / len(train_idx))
             postfix = {"loss": f"{history['loss'][-1]:.3f}"}
-            if len(val_idx) and (stopping_early or epoch == self.epochs - 1):
+            if len(val_idx) and (stopping_early or epoch == epochs - 1):
                 acc = float((self._head_predict([feats[i] for i in val_idx]) == target[val_idx]).mean())
                 history["val_accuracy"].append(acc)
                 history["val_epochs"].append(epoch)

@@ -91,19 +91,20 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
                   "It is meant for that person; the figures above are those of the model before, on other people."]
     held_out = f"a person-grouped validation split ({p['validation_fraction']:.0%} of the people)"
     stopped_early = p.get("early_stopping", True)
-    encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
-               else f"the encoder trains for its {p['epochs']} epochs on the people outside {held_out}")
     history = config.get("history", {})
+    epochs = len(history.get("loss", [])) or p["epochs"]  # fewer than p["epochs"] where max_steps cut them
+    encoder = (f"the encoder is kept from its best epoch on {held_out}" if stopped_early
+               else f"the encoder trains for its {epochs} epochs on the people outside {held_out}")
     refit = history.get("refit")
     nobody_held_out = history.get("validation_sequences") == 0 and not refit
     if refit:
         encoder = (f"the encoder is trained twice: first on the people outside {held_out}, whose "
                    f"{refit['first_fit']['validation_sequences']} sequences set the 'unknown' thresholds, then, "
                    f"the set having only {refit['people']} people (fewer than {p['refit_below_people']}), for its "
-                   f"{p['epochs']} epochs on every person, with the novelty thresholds scaled to that second fit")
+                   f"{epochs} epochs on every person, with the novelty thresholds scaled to that second fit")
     elif nobody_held_out:
         because = history.get("nobody_held_out_because", "nobody was held out")
-        encoder = (f"the encoder trains for its {p['epochs']} epochs on every person ({because}; the 'unknown' "
+        encoder = (f"the encoder trains for its {epochs} epochs on every person ({because}; the 'unknown' "
                    "thresholds come from the training people)")
     lines += ["", f"Final model: fit on all of the data in {t.get('fit_seconds', 0):.0f} s; {encoder}, "
               f"then the logistic regression (C={p['C']:g}) is fit on every person's temporal vectors; the 'unknown' "

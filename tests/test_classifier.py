@@ -61,6 +61,20 @@ def test_same_random_state_same_probabilities(data):
     np.testing.assert_allclose(a.predict_proba(Xt[:20]), b.predict_proba(Xt[:20]), atol=1e-6)
 
 
+def test_max_steps_cuts_the_epochs_to_whole_ones_within_the_step_budget(data):
+    """A set so large that ``epochs`` would pass ``max_steps`` optimiser steps trains fewer epochs."""
+    (X, y, g), _ = data
+    sel = np.isin(g, TRAIN[:3])
+    X3, y3, g3 = [x for x, s in zip(X, sel) if s], y[sel], g[sel]
+    model = PoseActionClassifier(epochs=6, max_steps=25, batch_size=16, early_stopping=False, augment=None,
+                                 random_state=0, verbose=False).fit(X3, y3, groups=g3)
+    trained = len(X3) - model.history_["validation_sequences"]
+    steps_per_epoch = int(np.ceil(trained / 16))
+    assert 25 // steps_per_epoch < 6  # the budget binds on this set
+    assert len(model.history_["loss"]) == max(1, 25 // steps_per_epoch)
+    assert model.history_["best_epoch"] == len(model.history_["loss"]) - 1
+
+
 @pytest.mark.parametrize("early_stopping, min_validation, stops", [(False, 1, False), (True, 1, True),
                                                                   (True, 10_000, False)])
 def test_encoder_kept_is_the_last_epoch_or_with_early_stopping_the_best_validation_epoch(data, early_stopping,

@@ -37,7 +37,9 @@ def register(sub) -> None:
     p.add_argument("--pairs", action="store_true",
                    help="DATA is a two-person skeleton file (SBU: joints p1_..., p2_...): train a model that reads "
                         "each recording's pair of people (two-person interactions; docs/multi_person.md)")
-    p.add_argument("--epochs", type=_positive_int, default=None, help="maximum training epochs")
+    p.add_argument("--epochs", type=_positive_int, default=None,
+                   help="training epochs, all of them (default: the model's, 40 for body actions, fewer on a "
+                        "set so large that they would pass 6000 optimiser steps)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(run=run)
 
@@ -195,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.body_only:
         params["hands"] = False
     if args.epochs:
-        params["epochs"] = args.epochs
+        params.update(epochs=args.epochs, max_steps=None)  # the epochs asked for, however large the set
     if args.pairs:
         return _train_pairs(args, params)
     if args.base is not None:
