@@ -2,7 +2,8 @@
 
 Models, each trained and tested on the same split:
 - ``posehar``: the common-body GRU + logistic regression (posehar.skeleton_training.BODY_PARAMS),
-  3D recordings also seen from random viewpoints in training (``--views``);
+  3D recordings also seen from random viewpoints in training (``--views``), each by a body of other
+  proportions (``--proportions``);
 - ``meanstd``: mean and std over time of the source's raw joints -> StandardScaler -> LogisticRegression;
 - ``lstm``: the tutorial stacked LSTM (64/128/64, dense 64/32) on the raw joints, 30 frames sampled
   uniformly from each sequence.
@@ -54,7 +55,8 @@ from posehar.evaluation import Report  # noqa: E402
 from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
 from posehar.pairs import pair_from_clips  # noqa: E402
 from posehar.predict import UNKNOWN, predict_sequence  # noqa: E402
-from posehar.skeleton_training import BODY_PARAMS, TRAIN_VIEWS, side_params, skeleton_sequences  # noqa: E402
+from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS, side_params,  # noqa: E402
+                                       skeleton_sequences)
 
 SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
@@ -151,11 +153,11 @@ class PoseharPair:
 
 
 class Posehar:
-    def __init__(self, seed: int, views: int, params: dict | None = None):
-        self.seed, self.views, self.params = seed, views, params or {}
+    def __init__(self, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS):
+        self.seed, self.views, self.params, self.proportions = seed, views, params or {}, proportions
 
     def fit(self, sf, idx, seed):
-        X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed)
+        X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
         params = {**BODY_PARAMS, **side_params(y), **self.params}
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
@@ -168,8 +170,8 @@ class Posehar:
         return float(np.mean([predict_sequence(sf.sequence(int(i)), self.model).label == UNKNOWN for i in idx]))
 
 
-def make(name: str, seed: int, views: int, params: dict | None = None):
-    return {"posehar": lambda: Posehar(seed, views, params), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
+def make(name: str, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS):
+    return {"posehar": lambda: Posehar(seed, views, params, proportions), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
             "posehar_pair": lambda: PoseharPair(seed, views), "meanstd_pair": lambda: MeanStdPair(seed)}[name]()
 
 
@@ -256,7 +258,7 @@ def run(args) -> list[dict]:
                     if (name, model, seed, split, args.tag) in have or (model in PAIR_MODELS and name != "sbu"):
                         continue
                     t0 = time.perf_counter()
-                    m = make(model, seed, args.views, params).fit(sf, tr, seed)
+                    m = make(model, seed, args.views, params, args.proportions).fit(sf, tr, seed)
                     fit_s = time.perf_counter() - t0
                     pred = m.predict(sf, te)
                     rep = Report.from_predictions(sf.labels[te], pred, np.unique(sf.labels[tr]))
@@ -266,6 +268,7 @@ def run(args) -> list[dict]:
                            "threads": torch.get_num_threads(), "recall": dict(zip(rep.classes, rep.recall))}
                     if isinstance(m, Posehar):
                         rec["unknown_share"] = m.unknown_share(sf, te)
+                        rec["proportions"] = args.proportions
                     if args.tag or params:
                         rec.update(tag=args.tag, params=params)
                     print(f"{name} seed {seed} {split} {model} {args.tag}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
@@ -355,6 +358,8 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--folds", type=int, default=5, help="folds of the cross-subject protocols (default 5)")
     p.add_argument("--views", type=int, default=TRAIN_VIEWS, help="extra viewpoints per 3D recording for posehar")
+    p.add_argument("--proportions", type=float, default=TRAIN_PROPORTIONS,
+                   help="each extra viewpoint replayed by a body whose segments are scaled by 1 +- this")
     p.add_argument("--inner", action="store_true",
                    help="score on a split of each protocol's training people only (choosing settings)")
     p.add_argument("--params", type=_json_object,

@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import KeypointFormatError
 from .geometry import View, project_depth
+from .proportions import Proportions, reproportion
 from .layouts import COMMON_BODY, get_layout
 from .sequence import KeypointSequence
 from .skeleton import SkeletonClip
@@ -199,11 +200,12 @@ def _reordered(layout: SourceLayout, names: list[str]) -> SourceLayout:
                         layout.depth_scale)
 
 
-def to_common(clip: SkeletonClip, view: View | None = None) -> KeypointSequence:
+def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proportions | None = None) -> KeypointSequence:
     """``clip`` as a common-body KeypointSequence (image plane, seen flags, relative depth).
 
     3D sources are projected by a pinhole camera at the sensor (or at ``view``, a virtual
-    viewpoint), with each joint's depth relative to the body (:func:`posehar.geometry.project_depth`);
+    viewpoint), with each joint's depth relative to the body (:func:`posehar.geometry.project_depth`),
+    replayed first by a body of other ``proportions`` when given (frames with every joint tracked);
     2D sources keep their image coordinates (fractions of the frame are scaled by its aspect, 4:3
     when unknown) and the depth they give, if any; joints below :data:`VISIBLE` are masked.
     """
@@ -218,6 +220,9 @@ def to_common(clip: SkeletonClip, view: View | None = None) -> KeypointSequence:
     if source.space == "camera3d":
         tracked = clip.joints[..., 2] > 0.1  # z = 0 marks an untracked joint
         combined = np.einsum("cj,tjk->tck", w, clip.joints[..., :3])
+        if proportions is not None and have.all():
+            whole = (tracked[:, None, :] | ~used[None]).all(axis=(1, 2))
+            combined[whole] = reproportion(combined[whole], proportions)
         xy, depth, seen = project_depth(combined, view)
         seen &= (tracked[:, None, :] | ~used[None]).all(axis=2)
     else:

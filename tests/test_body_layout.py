@@ -11,8 +11,10 @@ from posehar.errors import DatasetLayoutError, KeypointFormatError
 from posehar.features import FeatureConfig, sequence_features
 from posehar.geometry import FOCAL_PX, View, project, project_depth
 from posehar.layouts import COMMON_BODY
+from posehar.proportions import Proportions, reproportion
 from posehar.sequence import KeypointSequence
 from posehar.skeleton import SkeletonClip
+from posehar.skeleton_training import skeleton_sequences
 
 # A person standing 2.5 m in front of a Kinect, facing it, in Kinect camera space (x to the sensor's
 # left, y up, metres): the performer's left side is at smaller x.
@@ -276,3 +278,38 @@ def test_the_hips_are_at_the_hip_joints_in_every_source(shared, name):
         if ok.any():
             depths.append(np.median((hips[ok, 1] - centre[ok, 1]) / scale))
     assert 1.45 <= np.median(depths) <= 1.75
+
+
+def test_other_proportions_scale_each_segment_and_keep_its_direction():
+    body = np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None]
+    at = {j: i for i, j in enumerate(COMMON_JOINTS)}
+    longer = reproportion(body, Proportions(forearm=1.2, thigh=0.8))
+    segment = lambda b, a, c: b[0, at[c]] - b[0, at[a]]  # noqa: E731
+    for side in ("left", "right"):
+        np.testing.assert_allclose(segment(longer, f"{side}_elbow", f"{side}_wrist"),
+                                   1.2 * segment(body, f"{side}_elbow", f"{side}_wrist"))
+        np.testing.assert_allclose(segment(longer, f"{side}_hip", f"{side}_knee"),
+                                   0.8 * segment(body, f"{side}_hip", f"{side}_knee"))
+        # the shin keeps its length and moves up with the shorter thigh
+        np.testing.assert_allclose(segment(longer, f"{side}_knee", f"{side}_ankle"),
+                                   segment(body, f"{side}_knee", f"{side}_ankle"))
+    np.testing.assert_allclose(longer[0, :at["left_elbow"]], body[0, :at["left_elbow"]])  # head, shoulders
+    np.testing.assert_allclose(reproportion(body, Proportions()), body)
+
+
+def test_training_views_of_other_proportions_leave_the_recording_and_untracked_frames_as_they_were(shared):
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    plain, _, _ = skeleton_sequences(sf, range(3), views=2, seed=0, proportions=0.0)
+    varied, _, _ = skeleton_sequences(sf, range(3), views=2, seed=0, proportions=0.1)
+    for n, (a, b) in enumerate(zip(plain, varied)):
+        if n % 3 == 0:  # the recording as recorded
+            np.testing.assert_array_equal(a.pose, b.pose)
+        else:  # the same viewpoint, another body: the same joints seen, at other places
+            assert (a.pose[..., 2] == b.pose[..., 2]).all() and not np.allclose(a.pose, b.pose)
+    clip = sf.clip(0)
+    clip.joints = clip.joints.copy()
+    clip.joints[5, list(clip.joint_names).index("wrist_L")] = 0.0  # a frame with one joint untracked
+    kept = to_common(clip, None, Proportions(upper_arm=1.15))
+    plain_view = to_common(clip)
+    np.testing.assert_array_equal(kept.pose[5], plain_view.pose[5])  # read as recorded
+    assert not np.allclose(kept.pose[6], plain_view.pose[6])
