@@ -21,8 +21,10 @@ def _cv_section(cv: dict[str, Any]) -> list[str]:
 
 def _sets_section(t: dict[str, Any]) -> list[str]:
     """The skeleton sets a common-body model was trained on, with where each comes from."""
+    bodies = (f", each by a body whose segments are scaled by 1 ± {t['training_proportions']:g}"
+              if t.get("training_proportions") else "")
     lines = [f"`{t.get('data')}`: {t['sequences']} training sequences ({t.get('training_views', 0)} extra random "
-             "viewpoints per 3D recording) from these sets, each set's labels mapped through the vocabulary "
+             f"viewpoints per 3D recording{bodies}) from these sets, each set's labels mapped through the vocabulary "
              f"(`{t.get('vocabulary')}`; left and right merged):", "",
              "| set | sequences used | people | source layout | repository | commit | licence (as found) |",
              "|---|---|---|---|---|---|---|"]

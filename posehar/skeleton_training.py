@@ -41,8 +41,9 @@ BODY_PARAMS: dict = {"layout": "common_body", "hands": False, "root_motion": Tru
 # Extra random viewpoints per 3D recording in training (G3D actors 1-5 -> 6-7: 0.756 with none, 0.859 with 4).
 TRAIN_VIEWS = 4
 # Each extra viewpoint replayed by a body of other proportions, every segment scaled by 1 +- this
-# (posehar.proportions). Inner splits, seeds 0 and 1: UTD-MHAD 0.838 -> 0.866 (0.863 with 0.2),
-# NW-UCLA 0.807 -> 0.811, G3D leave-one-actor-out 0.847 -> 0.846.
+# (posehar.proportions). Inner splits (training people only), seeds 0 and 1: UTD-MHAD 0.838 -> 0.866
+# (0.863 with 0.2), Kinder-Gator 0.460 -> 0.469, G3D seed protocol 0.960 -> 0.967, NW-UCLA 0.807 -> 0.811,
+# MSRC-12 0.944 -> 0.944, G3D leave-one-actor-out 0.847 -> 0.846 (the last four with 2 extra views).
 TRAIN_PROPORTIONS = 0.1
 
 

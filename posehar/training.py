@@ -13,7 +13,7 @@ from .bundle import save_model
 from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
 from .sequence import load_folder
-from .skeleton_training import BODY_PARAMS, skeleton_sequences
+from .skeleton_training import BODY_PARAMS, TRAIN_PROPORTIONS, skeleton_sequences
 
 
 def describe_sources(sequences) -> list[dict]:
@@ -156,6 +156,7 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     record: dict = {
         "data": str(Path(data)), "sequences": len(sf), "groups": sorted(set(f"{sf.path.stem}:{s}" for s in sf.subjects)),
         "classes": sf.classes, "source_layout": sf.layout.name, "training_views": views if sf.is_3d else 0,
+        "training_proportions": TRAIN_PROPORTIONS if sf.is_3d and views else 0.0,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
     if cv and cv > 1:
@@ -197,7 +198,7 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
              "people": len(set(sf.subjects)), "source_layout": sf.layout.name, **_provenance(sf.path)}
             for sf, labels in files]
     record: dict = {"data": str(Path(folder)), "vocabulary": str(vocabulary) if vocabulary else "default", "sets": sets,
-                    "training_views": views,
+                    "training_views": views, "training_proportions": TRAIN_PROPORTIONS,
                     "command": f"posehar train {folder} -o {Path(out).name} --cv {holdout}"
                                + (f" --epochs {params['epochs']}" if "epochs" in params else "")
                                + (f" --vocabulary {vocabulary}" if vocabulary else ""),
