@@ -28,6 +28,8 @@ def test_body_actions_is_the_default_and_is_documented():
     for s in t["sets"]:
         assert s["repo"] in card and s["commit"][:12] in card
     assert t["command"] in card and "## Limitations" in card
+    assert f"{t['training_views']} extra random viewpoints per 3D recording, each by a body whose segments are " \
+           f"scaled by 1 ± {t['training_proportions']:g}" in card
     for row in t["set_results"]["rows"]:
         assert f"| {row['set']} | {row['accuracy']:.3f} |" in card
 
