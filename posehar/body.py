@@ -27,8 +27,8 @@ import numpy as np
 
 from .errors import KeypointFormatError
 from .geometry import View, project_depth
-from .proportions import Proportions, reproportion
 from .layouts import COMMON_BODY, get_layout
+from .proportions import Proportions, reproportion
 from .sequence import KeypointSequence
 from .skeleton import SkeletonClip
 
@@ -219,12 +219,13 @@ def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proport
     depth = None
     if source.space == "camera3d":
         tracked = clip.joints[..., 2] > 0.1  # z = 0 marks an untracked joint
+        sources_tracked = (tracked[:, None, :] | ~used[None]).all(axis=2)  # (T, common joints)
         combined = np.einsum("cj,tjk->tck", w, clip.joints[..., :3])
         if proportions is not None and have.all():
-            whole = (tracked[:, None, :] | ~used[None]).all(axis=(1, 2))
+            whole = sources_tracked.all(axis=1)
             combined[whole] = reproportion(combined[whole], proportions)
         xy, depth, seen = project_depth(combined, view)
-        seen &= (tracked[:, None, :] | ~used[None]).all(axis=2)
+        seen &= sources_tracked
     else:
         xy = np.einsum("cj,tjk->tck", w, clip.joints[..., :2]).astype(np.float32)
         if source.depth is not None and clip.joints.shape[2] > source.depth:
