@@ -60,6 +60,15 @@ def side_params(labels) -> dict:
     return {}
 
 
+def training_views(extra: int, rng: np.random.Generator, bodies: np.random.Generator,
+                   proportions: float = TRAIN_PROPORTIONS) -> list[tuple[View | None, Proportions | None]]:
+    """How a training recording is seen: as recorded, then from ``extra`` random viewpoints (drawn from
+    ``rng``), each by a body of random proportions (1 +- ``proportions``, drawn from ``bodies``, its own
+    stream, so the viewpoints stay those drawn without it)."""
+    views = [View.random(rng) for _ in range(extra)]
+    return [(None, None)] + [(v, Proportions.random(bodies, proportions) if proportions > 0 else None) for v in views]
+
+
 def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, views: int = 0,
                        seed: int = 0, labels: dict[str, str] | None = None, proportions: float = TRAIN_PROPORTIONS
                        ) -> tuple[list[KeypointSequence], list[str], list[str]]:
@@ -71,7 +80,7 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
     left out.
     """
     rng = np.random.default_rng(seed)
-    bodies = np.random.default_rng([seed, 1])  # its own stream: the viewpoints stay those drawn without it
+    bodies = np.random.default_rng([seed, 1])
     idx = range(len(sf)) if indices is None else indices
     X: list[KeypointSequence] = []
     y: list[str] = []
@@ -84,8 +93,7 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
             label = labels[label]
         clip = sf.clip(int(i))
         extra = views if sf.is_3d else 0
-        for v in [None, *(View.random(rng) for _ in range(extra))]:
-            body = Proportions.random(bodies, proportions) if v is not None and proportions > 0 else None
+        for v, body in training_views(extra, rng, bodies, proportions):
             seq = to_common(clip, v, body)
             if not seq.pose_present.any():
                 continue  # nobody seen in any frame (e.g. Penn Action clip 1516: visibility all 0)
@@ -169,8 +177,8 @@ def sample_sequences(samples, views: int = 0, seed: int = 0) -> tuple[list[Keypo
     for sample in samples:
         clip = read_skeleton_sample(sample)
         extra = views if identify_layout(clip.joint_names).space == "camera3d" else 0
-        for v in [None, *(View.random(rng) for _ in range(extra))]:
-            X.append(to_common(clip, v, None if v is None else Proportions.random(bodies, TRAIN_PROPORTIONS)))
+        for v, body in training_views(extra, rng, bodies):
+            X.append(to_common(clip, v, body))
             y.append(sample.label)
             groups.append(str(sample.group))
     return X, y, groups
