@@ -26,6 +26,8 @@ choose anything; ``--params`` changes posehar's parameters and ``--tag`` names t
 
     python benchmarks/skeleton_protocols.py --inner --protocols penn utd_mhad nw_ucla --models posehar \
         --seeds 0 1 --params '{"hidden_size": 256}' --tag h256 --results docs/results/inner_splits.jsonl
+
+``"augment"`` in ``--params`` names only the fields it changes (``{"augment": {"speed": 0.5}}``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from cross_person import TutorialLSTM  # noqa: E402
 
+from posehar.augment import AugmentConfig  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
 from posehar.evaluation import Report  # noqa: E402
@@ -159,6 +163,8 @@ class Posehar:
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
         params = {**BODY_PARAMS, **side_params(y), **self.params}
+        if isinstance(params.get("augment"), dict):  # --params '{"augment": {"speed": 0.5}}': changed fields only
+            params["augment"] = replace(side_params(y).get("augment", AugmentConfig()), **params["augment"])
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
