@@ -4,8 +4,9 @@
 model, so a bad output path costs nothing and never destroys an input. An output is refused
 when its name has the wrong extension, when its folder cannot be written, when it is one of
 the command's inputs (same resolved path or same inode, so symbolic and hard links count),
-when it is a folder (for a file output), or, for a model bundle output, when it is or contains
-an input or already holds anything other than a posehar model bundle.
+when it lies inside any model bundle, when it is a folder (for a file output), or, for a model
+bundle output, when it is or contains an input or already holds anything other than a posehar
+model bundle.
 """
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def check_output(out: Output, inputs: Iterable[str | os.PathLike | None] = ()) -
             raise OutputPathError(f"{opt} contains the input {i}; refusing to write there (choose another output path)")
         if _inside(p, i) and is_bundle_dir(i):
             raise OutputPathError(f"{opt} is inside the input model bundle {i}; refusing to change it")
+    holder = next((q for q in p.resolve().parents if is_bundle_dir(q)), None)
+    if holder is not None:
+        raise OutputPathError(f"{opt} is inside the model bundle {holder}; refusing to change it")
     if p.is_symlink() and not p.exists():
         raise OutputPathError(f"{opt} is a broken symbolic link; remove it or choose another output path")
     if out.bundle and out.force and (p.exists() or p.is_symlink()):

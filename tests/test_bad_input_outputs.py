@@ -354,3 +354,33 @@ def test_train_default_cv_on_three_people_uses_three_folds(capsys, data3, tmp_pa
     captured = capsys.readouterr()
     assert "3 people" in captured.err and "--cv 3" in captured.err
     assert "3-fold" in captured.out
+
+
+def test_live_jsonl_into_the_default_model_is_refused(capsys, video, tiny_model, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    default = Path(shutil.copytree(tiny_model, models / "body_actions"))
+    monkeypatch.setenv("POSEHAR_MODELS", str(models))
+    before = tree(default)
+    line = cli_error(capsys, ["live", "--source", str(video), "--jsonl", str(default / "config.json"),
+                              "--max-frames", "2"])
+    assert "inside the input model bundle" in line
+    assert tree(default) == before
+
+
+def test_an_output_inside_a_bundle_that_is_not_an_input_is_refused(capsys, video, tiny_model, tmp_path, no_work):
+    other = Path(shutil.copytree(tiny_model, tmp_path / "other"))
+    before = tree(other)
+    line = cli_error(capsys, ["predict", str(video), "--model", str(tiny_model), "--timeline",
+                              str(other / "timeline.csv"), "--max-frames", "2"])
+    assert "inside the model bundle" in line
+    assert tree(other) == before
+
+
+def test_train_from_a_model_never_replaces_it(capsys, tiny_model, tmp_path, no_work):
+    base = Path(shutil.copytree(tiny_model, tmp_path / "base"))
+    before = tree(base)
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    line = cli_error(capsys, ["train", str(clips), "--from", str(base), "-o", str(base)])
+    assert "is the input" in line
+    assert tree(base) == before

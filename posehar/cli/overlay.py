@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .pose import add_pose_options, settings_from
 
@@ -25,12 +24,13 @@ def run(args: argparse.Namespace) -> int:
     from ..overlay import contact_sheet, write_overlay
     from ..pose import extract_keypoints
     from ..predict import predict_sequence
+    from ..models import resolve_model
     from ..outputs import Output, check_outputs
     from ..sequence import KeypointSequence
     from .predict import SHEET_SUFFIXES
 
     check_outputs([Output(args.out, "-o", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES)],
-                  inputs=[args.video, args.keypoints_file, args.model and Path(args.model)])
+                  inputs=[args.video, args.keypoints_file, resolve_model(args.model)])
     if args.keypoints_file:
         seq = KeypointSequence.load(args.keypoints_file)
     else:

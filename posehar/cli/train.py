@@ -177,9 +177,12 @@ def dataset_args(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..models import resolve_model
     from ..outputs import Output, check_outputs
 
-    check_outputs([Output(args.out, "-o", bundle=True, force=args.force)], inputs=[args.data, args.root, args.store])
+    base = args.base and resolve_model(args.base)
+    check_outputs([Output(args.out, "-o", bundle=True, force=args.force)],
+                  inputs=[args.data, args.root, args.store, base, args.groups, args.vocabulary])
     if args.force:
         from ..bundle import forcing
 
