@@ -12,6 +12,7 @@ import numpy as np
 
 from .errors import PoseharError
 from .models import get_model, model_label
+from .outputs import OutputPathError, json_safe
 from .pairs import PAIR_LAYOUT
 from .pose import PoseSettings, extract_keypoints
 from .sequence import KeypointSequence
@@ -70,8 +71,6 @@ class ActionPrediction:
 
     def to_json(self, indent: int | None = 2) -> str:
         """The result as JSON; a value that is not a finite number is written as null (valid JSON)."""
-        from .outputs import json_safe
-
         return json.dumps(json_safe(self.to_dict()), indent=indent, allow_nan=False)
 
     def timeline_csv(self) -> str:
@@ -245,16 +244,15 @@ def save_timeline(result: ActionPrediction, out: str | os.PathLike) -> Path:
     """Write the timeline as .json, .csv or a .png plot (chosen by the file suffix)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".csv":
+    suffix = out.suffix.lower()  # as the output check reads it: T.CSV is a CSV file
+    if suffix == ".csv":
         out.write_text(result.timeline_csv())
-    elif out.suffix == ".json":
-        from .outputs import json_safe
-
+    elif suffix == ".json":
         out.write_text(json.dumps(json_safe([asdict(s) for s in result.timeline]), indent=2, allow_nan=False))
-    elif out.suffix == ".png":
+    elif suffix == ".png":
         from .plots import plot_timeline
 
         plot_timeline(result, out)
     else:
-        raise ValueError(f"timeline output must end in .json, .csv or .png, got {out.name}")
+        raise OutputPathError(f"timeline output must end in .json, .csv or .png, got {out.name}")
     return out

@@ -38,6 +38,7 @@ def test_timeline_covers_long_input(result, tmp_path):
     csv = save_timeline(result, tmp_path / "t.csv").read_text().splitlines()
     assert csv[0].startswith("start_s") and len(csv) == len(result.timeline) + 1
     assert save_timeline(result, tmp_path / "t.png").stat().st_size > 1000
+    assert save_timeline(result, tmp_path / "T.CSV").read_text().splitlines() == csv  # the suffix in any case
 
 
 def test_no_person_is_a_clear_result(tiny_model):
