@@ -262,7 +262,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.scaler_ = StandardScaler().fit(vec, sample_weight=weight)
         z = self.scaler_.transform(vec)
         self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y, sample_weight=weight)
-        self.centroids_ = np.stack([z[y == k].mean(0) for k in range(len(self.classes_))])
+        # A class without training rows (a cross-validation fold) has no centre: never the nearest.
+        self.centroids_ = np.stack([z[y == k].mean(0) if (y == k).any() else np.full(z.shape[1], np.inf)
+                                    for k in range(len(self.classes_))])
 
     def _split(self, target: np.ndarray, groups, rng) -> tuple[np.ndarray, np.ndarray, str]:
         """(training rows, validation rows, why nobody is held out: "" when some are)."""

@@ -60,8 +60,9 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
         proba = np.zeros((len(X), len(model.classes_)))
         for train, test in folds:
             model._fit_head(vectors, mirror_vectors, target, owner, train)
-            proba[test] = model.sequence_proba([feats[i] for i in test],
-                                               None if mirrored is None else [mirrored[i] for i in test])
+            # A class only the test fold's people recorded is absent from the head: never predicted there.
+            proba[np.ix_(test, model.logreg_.classes_)] = model.sequence_proba(
+                [feats[i] for i in test], None if mirrored is None else [mirrored[i] for i in test])
         correct = proba.argmax(1) == target
         record["cross_validation"] = {"folds": len(folds), "accuracy": float(correct.mean()),
                                       "grouped": groups is not None}

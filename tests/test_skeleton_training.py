@@ -139,3 +139,23 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     assert r.stdout.startswith("accuracy: ")
     r = posehar("train", "--dataset", "ucf101", "--root", str(tmp_path), "-o", str(tmp_path / "v"))
     assert r.returncode != 0 and "error" in r.stderr and "Traceback" not in r.stderr
+
+
+@body_actions
+def test_teach_when_a_class_was_recorded_by_only_some_people(shared):
+    """Grouped cross-validation where one person recorded a class nobody else did: the fold without
+    that person never predicts it, and the figure covers every clip."""
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    a, b = sorted(set(sf.subjects))[:2]
+    rows = []
+    for c in ("draw triangle", "right hand knock on door", "two hand front clap"):
+        rows += list(np.flatnonzero((sf.labels == c) & (sf.subjects == a))[:2])
+    for c in ("right hand knock on door", "two hand front clap"):
+        rows += list(np.flatnonzero((sf.labels == c) & (sf.subjects == b))[:2])
+    model, record = fit_from("body_actions", [sf.sequence(int(i)) for i in rows], sf.labels[rows],
+                             groups=sf.subjects[rows].tolist(), cv=2)
+    assert model.classes_.tolist() == ["draw triangle", "right hand knock on door", "two hand front clap"]
+    assert record["cross_validation"]["folds"] == 2 and record["cross_validation"]["grouped"]
+    assert 0.0 <= record["cross_validation"]["accuracy"] <= 0.8  # person a's triangles are never right
