@@ -253,6 +253,25 @@ def _check_declared_sizes(p: Path) -> None:
                     f"keypoint file (at most {MAX_NPZ_BYTES / 2**30:g} GiB of arrays in all)")
 
 
+def batch_sidecar(path: Path) -> dict[str, Any]:
+    """The ``<name>.json`` beside batch file ``path`` ({} when there is none)."""
+    sidecar = path.with_suffix(".json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise KeypointFormatError(f"{sidecar}: invalid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise KeypointFormatError(f"{sidecar}: must be a JSON object, got {type(meta).__name__}")
+    return meta
+
+
+def batch_subject(path: Path) -> str:
+    """The person of batch file ``path``: its sidecar's ``subject``, else the file's name."""
+    return str(batch_sidecar(path).get("subject", path.stem))
+
+
 def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
     """Read a batch file of N equal-length sequences, as in ``shared/data/keypoints``.
 
@@ -277,14 +296,7 @@ def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
     if (left is None) != (right is None):
         raise KeypointFormatError(f"{p}: has only one of left_hand/right_hand")
     sidecar = p.with_suffix(".json")
-    meta: dict[str, Any] = {}
-    if sidecar.is_file():
-        try:
-            meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise KeypointFormatError(f"{sidecar}: invalid JSON ({exc})") from None
-        if not isinstance(meta, dict):
-            raise KeypointFormatError(f"{sidecar}: must be a JSON object, got {type(meta).__name__}")
+    meta = batch_sidecar(p)
     if pose.shape[1] == 0:
         raise KeypointFormatError(f"{p}: its sequences hold no frames (pose shape {pose.shape})")
     try:
@@ -293,8 +305,7 @@ def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
         raise KeypointFormatError(f"{sidecar}: 'fps' must be a number, got {meta.get('fps')!r:.40}") from None
     if not MIN_FPS <= fps <= MAX_FPS:  # NaN fails too
         raise KeypointFormatError(f"{sidecar}: fps must be between {MIN_FPS:g} and {MAX_FPS:g}, got {fps}")
-    group = str(meta.get("subject", p.stem))
-    meta.setdefault("subject", group)
+    meta.setdefault("subject", p.stem)
     sequences = []
     for i in range(pose.shape[0]):
         sequences.append(_in_file(p, lambda: KeypointSequence(

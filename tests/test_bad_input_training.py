@@ -222,3 +222,23 @@ def test_save_model_force(tiny_model, tmp_path):
         save_model(clf, target)
     assert (target / "config.json").is_file() and not (target / "notes.txt").exists()
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("cv", ["0", "5"])
+def test_skeleton_set_of_one_person_is_refused(capsys, shared, tmp_path, cv):
+    """The NTU sample holds one performer: a one-line error with or without cross-validation."""
+    line = cli_error(capsys, ["train", str(shared / "skeletons" / "ntu60_p001.npz"), "-o", str(tmp_path / "m"),
+                              "--cv", cv])
+    assert "holds 1 person's recordings" in line and "ntu60_p001.npz" in line
+    assert not (tmp_path / "m").exists()
+
+
+def test_keypoint_files_of_one_subject_count_as_one_person(capsys, gestures, tmp_path):
+    """Two files whose sidecars name the same subject are one person, as training groups them."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("p01a", "p01b"):
+        shutil.copy(gestures / "p01.npz", data / f"{name}.npz")
+        (data / f"{name}.json").write_text(json.dumps({"subject": "p01"}))
+    line = cli_error(capsys, ["train", str(data), "-o", str(tmp_path / "m"), "--cv", "0"])
+    assert "holds 1 person's recordings" in line

@@ -66,7 +66,7 @@ def check_training_folder(data: str, cv: int) -> int:
     import numpy as np
 
     from ..errors import NPZ_READ_ERRORS
-    from ..sequence import _check_declared_sizes
+    from ..sequence import _check_declared_sizes, batch_subject
 
     files = sorted(Path(data).glob("*.npz")) if Path(data).is_dir() else []
     labels: list[str] = []
@@ -79,7 +79,7 @@ def check_training_folder(data: str, cv: int) -> int:
         except NPZ_READ_ERRORS:
             return cv  # the loader names the damaged file
         labels += found
-        groups += [f.stem] * len(found)
+        groups += [batch_subject(f)] * len(found)  # as training groups them
     if not files or not labels:
         return cv  # the loader says what is missing
     return choose_cv(str(data), labels, groups, cv)
@@ -114,8 +114,9 @@ def choose_cv(where: str, labels: list[str], groups: list[str], cv: int, require
 
     people, classes = len(set(groups)), sorted(set(labels))
     if people < 2 and not required:
-        raise PoseharError(f"{where} holds 1 person's file; training needs keypoint files of at least 2 people "
-                           "(one .npz per person): the encoder is validated on people it does not train on")
+        raise PoseharError(f"{where} holds 1 person's recordings; training needs at least 2 people (a keypoint "
+                           "folder: one .npz per person; a skeleton set: its subjects): the encoder is validated "
+                           "on people it does not train on")
     if people < 2:
         raise PoseharError(f"{where}: its training clips are all of 1 person (group); training needs at least 2 "
                            "(give a groups file naming each clip's person): the encoder is validated on people "
@@ -231,8 +232,11 @@ def _run(args: argparse.Namespace) -> int:
             for row in held["rows"]:
                 print(f"  {row['set']:<18} accuracy {row['accuracy']:.4f} on {row['n']} sequences of {row['people']} people")
     elif is_skeleton_file(args.data):
+        from ..datasets.skeleton_file import SkeletonFile
         from ..pair_training import holds_pairs
 
+        sf = SkeletonFile(args.data)
+        args.cv = choose_cv(str(args.data), sf.labels.tolist(), sf.subjects.tolist(), args.cv)
         if holds_pairs(args.data):
             print(f"posehar: {args.data} holds two people per sequence; training on the first person only "
                   "(--pairs trains a model that reads both)", file=sys.stderr)
@@ -248,7 +252,7 @@ def _train_pairs(args: argparse.Namespace, params: dict) -> int:
     """posehar train SET.npz -o MODEL --pairs: a pair model on a two-person skeleton file."""
     from ..datasets.skeleton_file import is_skeleton_file
     from ..errors import PoseharError
-    from ..pair_training import train_pair_file
+    from ..pair_training import pair_file, train_pair_file
 
     if args.base is not None or args.dataset is not None or args.vocabulary:
         raise PoseharError("--pairs trains on one two-person skeleton file DATA; not with --from, --dataset or "
@@ -256,6 +260,8 @@ def _train_pairs(args: argparse.Namespace, params: dict) -> int:
     if args.data is None or not is_skeleton_file(args.data):
         raise PoseharError(f"--pairs needs a two-person skeleton set file SET.npz (as SBU); {args.data} is not a "
                            "skeleton set file")
+    first = pair_file(args.data)[0]
+    args.cv = choose_cv(str(args.data), first.labels.tolist(), first.subjects.tolist(), args.cv)
     clf, record = train_pair_file(args.data, args.out, cv=args.cv, **params)
     _print_record(args, record)
     return 0

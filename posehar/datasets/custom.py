@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import NPZ_READ_ERRORS, DatasetLayoutError
-from ..sequence import KeypointSequence, load_batch
+from ..sequence import KeypointSequence, batch_subject, load_batch
 from .base import (
     IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, ActionDataset, Sample, decode_text, existing_dir,
     files_with, preview, subdirs,
@@ -117,7 +116,7 @@ class KeypointFolder(ActionDataset):
             )
         samples = []
         for path in files:
-            group = _subject(path)
+            group = batch_subject(path)
             samples += [Sample(path, str(label), group, "keypoints", i) for i, label in enumerate(_labels(path))]
         super().__init__(sorted({s.label for s in samples}), samples)
 
@@ -146,12 +145,3 @@ def _labels(path: Path) -> np.ndarray:
     return labels
 
 
-def _subject(path: Path) -> str:
-    sidecar = path.with_suffix(".json")
-    if not sidecar.is_file():
-        return path.stem
-    try:
-        meta = json.loads(sidecar.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DatasetLayoutError(f"{sidecar}: invalid JSON ({exc})") from None
-    return str(meta.get("subject", path.stem)) if isinstance(meta, dict) else path.stem
