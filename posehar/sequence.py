@@ -233,24 +233,32 @@ def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _check_declared_sizes(p: Path) -> None:
-    """Refuse an .npz whose members declare more than MAX_NPZ_BYTES, from their headers alone."""
+def declared_arrays(p: Path) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Shape and dtype of every array in .npz ``p``, from its headers alone (nothing is loaded).
+    Not a zip (a bare .npy, text, ...): BadZipFile; a damaged header: ValueError."""
     import zipfile
 
-    total = 0
-    with zipfile.ZipFile(p) as zf:  # not a zip (a bare .npy, text, ...): BadZipFile
+    out = {}
+    with zipfile.ZipFile(p) as zf:
         for info in zf.infolist():
-            if not info.filename.endswith(".npy"):
-                continue
-            with zf.open(info) as fh:
-                version = np.lib.format.read_magic(fh)
-                shape, _, dtype = np.lib.format._read_array_header(fh, version)
-            size = int(np.prod(shape, dtype=object)) * max(dtype.itemsize, 1)
-            total += size
-            if total > MAX_NPZ_BYTES:
-                raise KeypointFormatError(
-                    f"{p}: {info.filename[:-4]!r} declares shape {shape} ({size / 2**30:.1f} GiB); too large for a "
-                    f"keypoint file (at most {MAX_NPZ_BYTES / 2**30:g} GiB of arrays in all)")
+            if info.filename.endswith(".npy"):
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    shape, _, dtype = np.lib.format._read_array_header(fh, version)
+                out[info.filename[:-4]] = (shape, dtype)
+    return out
+
+
+def _check_declared_sizes(p: Path) -> None:
+    """Refuse an .npz whose members declare more than MAX_NPZ_BYTES, from their headers alone."""
+    total = 0
+    for name, (shape, dtype) in declared_arrays(p).items():
+        size = int(np.prod(shape, dtype=object)) * max(dtype.itemsize, 1)
+        total += size
+        if total > MAX_NPZ_BYTES:
+            raise KeypointFormatError(
+                f"{p}: {name!r} declares shape {shape} ({size / 2**30:.1f} GiB); too large for a "
+                f"keypoint file (at most {MAX_NPZ_BYTES / 2**30:g} GiB of arrays in all)")
 
 
 def batch_sidecar(path: Path) -> dict[str, Any]:

@@ -254,11 +254,43 @@ def test_bad_skeleton_files_are_refused_naming_the_file(tmp_path):
         np.savez(path, **arrays)
         with pytest.raises((DatasetLayoutError, KeypointFormatError), match=name):
             SkeletonFile(path)
+    malformed = {
+        "fps must be one number": {**good, "fps": np.array([30.0, 25.0])},
+        "fps must be one number, got shape": {**good, "fps": np.array("thirty")},
+        "offsets must be integers": {**good, "offsets": np.array(["0", "2", "5"])},
+        "subjects must be one-dimensional": {**good, "subjects": np.array("s1")},
+    }
+    for n, (says, arrays) in enumerate(malformed.items()):
+        path = tmp_path / f"malformed{n}.npz"
+        np.savez(path, **arrays)
+        with pytest.raises(DatasetLayoutError, match=f"malformed{n}.npz: {says}"):
+            SkeletonFile(path)
     text = tmp_path / "text.npz"
     text.write_text("not a zip")
     assert not is_skeleton_file(text)
     with pytest.raises(DatasetLayoutError, match="text.npz"):
         SkeletonFile(text)
+
+
+def test_a_skeleton_file_declaring_too_many_frames_is_refused_before_loading(tmp_path):
+    """Only the header of its joints says 30 million frames (no data follows): refused from the header."""
+    import io
+    import zipfile
+
+    path = tmp_path / "huge.npz"
+    small = dict(offsets=np.array([0, 30_000_000]), labels=np.array(["a"]), subjects=np.array(["s1"]),
+                 joint_names=np.array(next(s for s in SOURCE_LAYOUTS if s.name == "penn_action").joint_names))
+    with zipfile.ZipFile(path, "w") as z:
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                      "shape": (30_000_000, 13, 3)})
+        z.writestr("joints.npy", header.getvalue())
+        for name, value in small.items():
+            buf = io.BytesIO()
+            np.save(buf, value)
+            z.writestr(f"{name}.npy", buf.getvalue())
+    with pytest.raises(DatasetLayoutError, match="huge.npz: 30000000 frames is more than"):
+        SkeletonFile(path)
 
 
 @pytest.mark.parametrize("name", ("g3d", "msrc12", "utd_mhad", "kinder_gator", "ntu60_p001", "penn_action"))

@@ -21,11 +21,11 @@ import numpy as np
 from ..body import identify_layout, to_common
 from ..errors import NPZ_READ_ERRORS, DatasetLayoutError, KeypointFormatError
 from ..geometry import View
-from ..sequence import KeypointSequence
+from ..sequence import KeypointSequence, declared_arrays
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample, preview
 
-MAX_FRAMES = 20_000_000  # joints rows a file may declare (about 1.6 GB of 20 float32 x 3D joints)
+MAX_FRAMES = 20_000_000  # joints rows a file may declare (4.8 GB of 20 float32 3D joints)
 REQUIRED = ("joints", "offsets", "joint_names", "labels", "subjects")
 
 
@@ -126,16 +126,33 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise DatasetLayoutError(f"skeleton file {path} does not exist")
     try:
+        declared = declared_arrays(path)
+        missing = [k for k in REQUIRED if k not in declared]
+        if missing:
+            raise DatasetLayoutError(
+                f"{path} is not a skeleton set file: it lacks {', '.join(missing)} (has {preview(sorted(declared))})")
+        _check_declared(path, declared)
         with np.load(path, allow_pickle=False) as data:
-            missing = [k for k in REQUIRED if k not in data.files]
-            if missing:
-                raise DatasetLayoutError(
-                    f"{path} is not a skeleton set file: it lacks {', '.join(missing)} (has {preview(sorted(data.files))})")
             return {k: data[k] for k in data.files}
     except DatasetLayoutError:
         raise
     except NPZ_READ_ERRORS as exc:
         raise DatasetLayoutError(f"{path} is not a readable skeleton .npz file ({exc})") from None
+
+
+def _check_declared(path: Path, declared: dict) -> None:
+    """Shapes and kinds of the arrays, from their headers, before any is loaded."""
+    frames = declared["joints"][0][0] if declared["joints"][0] else 0
+    if frames > MAX_FRAMES:
+        raise DatasetLayoutError(f"{path}: {frames} frames is more than the {MAX_FRAMES} a skeleton file may hold")
+    for name in ("joint_names", "labels", "subjects"):
+        if len(declared[name][0]) != 1:
+            raise DatasetLayoutError(f"{path}: {name} must be one-dimensional, got shape {declared[name][0]}")
+    if declared["offsets"][1].kind not in "iu":
+        raise DatasetLayoutError(f"{path}: offsets must be integers, got {declared['offsets'][1]}")
+    if "fps" in declared and (declared["fps"][0] != () or declared["fps"][1].kind not in "iuf"):
+        raise DatasetLayoutError(f"{path}: fps must be one number, got shape {declared['fps'][0]} of "
+                                 f"{declared['fps'][1]}")
 
 
 def is_two_person(joint_names) -> bool:
@@ -162,8 +179,6 @@ def _check(f: SkeletonFile) -> None:
     n = len(f.labels)
     if j.ndim != 3 or j.shape[1] != len(f.joint_names) or j.shape[2] not in (2, 3, 4):
         raise DatasetLayoutError(f"{p}: joints must be (frames, {len(f.joint_names)}, 2-4), got {j.shape}")
-    if j.shape[0] > MAX_FRAMES:
-        raise DatasetLayoutError(f"{p}: {j.shape[0]} frames is more than the {MAX_FRAMES} a skeleton file may hold")
     if j.dtype.kind != "f":
         raise DatasetLayoutError(f"{p}: joints must be floating point, got {j.dtype}")
     if f.subjects.shape != (n,) or o.shape != (n + 1,):
