@@ -42,7 +42,7 @@ SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 
 def encoder_without(held_out: str, work: Path, epochs: int, seed: int):
     """The body-action model trained on every shared set but ``held_out`` (cached in ``work``)."""
-    out = work / f"without_{held_out}_seed{seed}"
+    out = work / f"without_{held_out}_seed{seed}_epochs{epochs}"
     if not (out / "config.json").is_file():
         with tempfile.TemporaryDirectory() as tmp:
             for f in SKELETONS.glob("*.npz"):
@@ -126,10 +126,12 @@ def main(argv=None) -> None:
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--epochs", type=int, default=20, help="encoder epochs (the README's figures were measured with 20)")
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posehar_fewshot"),
-                   help="folder for the leave-one-set-out encoders (reused by later runs)")
+                   help="folder for the leave-one-set-out encoders (reused by later runs with the same --epochs; "
+                        "empty it after changing the code)")
     p.add_argument("--clean", action="store_true", help="delete --work at the end")
     p.add_argument("--inner", action="store_true",
-                   help="score on people of the enrolment half the clips do not come from (choosing settings)")
+                   help="score on people of the enrolment half the clips do not come from (choosing settings); "
+                        "the table shows only such records, and without it only the others")
     p.add_argument("--results", help="JSON-lines records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
     args = p.parse_args(argv)
@@ -137,7 +139,7 @@ def main(argv=None) -> None:
         records = [json.loads(x) for f in args.table for x in Path(f).read_text().splitlines() if x.strip()]
     else:
         records = run(args)
-    print(table(records))
+    print(table([r for r in records if r.get("inner", False) == args.inner]))
 
 
 if __name__ == "__main__":

@@ -374,6 +374,8 @@ def main(argv=None) -> None:
     p.add_argument("--results", help="JSON-lines file of records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
     args = p.parse_args(argv)
+    if (args.params or args.proportions != TRAIN_PROPORTIONS) and not args.tag:
+        p.error("a variant (--params or --proportions) needs --tag: its records must not pass for the default's")
     if args.table is not None:
         records = [json.loads(line) for f in args.table for line in Path(f).read_text().splitlines() if line.strip()]
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -106,3 +107,20 @@ def test_posehar_records_how_often_new_inputs_are_answered_unknown():
     penn = SkeletonFile(skeleton_protocols.SKELETONS / "penn_action.npz")
     own, other = model.unknown_share(sf, test), model.unknown_share(penn, np.arange(0, len(penn), 40))
     assert own < 0.3 < 0.8 < other
+
+
+def test_a_variant_without_a_tag_is_refused(capsys):
+    """--params records without --tag would be skipped as done, or pass for the default's figures."""
+    with pytest.raises(SystemExit) as stop:
+        skeleton_protocols.main(["--params", '{"hidden_size": 256}', "--protocols", "utd_mhad"])
+    assert stop.value.code == 2 and "needs --tag" in capsys.readouterr().err
+
+
+def test_fewshot_table_keeps_inner_and_benchmark_records_apart(tmp_path, capsys):
+    rec = {"set": "g3d", "seed": 0, "shots": 5, "model": "posehar", "n_train": 1, "n_test": 1}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({**rec, "accuracy": 0.5}) + "\n" + json.dumps({**rec, "accuracy": 0.9, "inner": True}) + "\n")
+    fewshot_sets.main(["--table", str(path)])
+    assert "| g3d | 0.500 |" in capsys.readouterr().out
+    fewshot_sets.main(["--table", str(path), "--inner"])
+    assert "| g3d | 0.900 |" in capsys.readouterr().out
