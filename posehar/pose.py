@@ -30,7 +30,7 @@ _LANDMARK_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite
 class PoseSettings:
     """Everything that changes what the pose stage outputs (part of the extraction cache key)."""
 
-    keypoints: str = "holistic"
+    keypoints: KeypointSet = "holistic"
     model_complexity: int = 1
     stride: int = 1
     max_frames: int | None = None

@@ -51,8 +51,6 @@ NTU60_ACTIONS: tuple[str, ...] = (
     "walking towards each other", "walking apart from each other",
 )
 NTU_FPS = 30.0
-NTU_COLOR_SIZE = (1920, 1080)
-NTU_DEPTH_SIZE = (512, 424)
 # NTU-60 cross-subject training performers and cross-view training cameras (Shahroudy et al. 2016).
 XSUB_TRAIN = frozenset({1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38})
 XVIEW_TRAIN = frozenset({2, 3})

@@ -13,8 +13,6 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
-
 from ..errors import DatasetLayoutError
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from ..errors import DatasetLayoutError
-from .base import Sample, existing_dir, preview
+from .base import existing_dir, preview
 
 # Kinect v1 SDK order (NUI_SKELETON_POSITION_*): G3D, MSRC-12, Kinder-Gator, NW-UCLA.
 KINECT_V1_JOINTS: tuple[str, ...] = (
@@ -125,11 +125,6 @@ def find_files(root: str | os.PathLike, pattern: re.Pattern[str], what: str) -> 
     if not found:
         raise DatasetLayoutError(f"{what} root {root} holds no files named like {pattern.pattern}")
     return found
-
-
-def split_by_subject(samples: list[Sample], test: set[str], train: bool) -> list[Sample]:
-    """Samples of the test subjects, or of every other subject."""
-    return [s for s in samples if (s.group in test) != train]
 
 
 def subject_folds(subjects: Iterable[str], fold: int, folds: int = 5) -> set[str]:
