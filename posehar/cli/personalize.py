@@ -31,26 +31,16 @@ def register(sub) -> None:
 
 
 def read_clips(path: str, settings) -> tuple[list, list[str]]:
-    """(sequences, labels) of a batch .npz, or of class folders of videos / keypoint .npz files."""
-    from tqdm.auto import tqdm
+    """(sequences, labels) of a batch .npz, or of class folders of videos / keypoint .npz files
+    (videos' keypoints extracted once into the cache, as ``posehar train CLIPS --from`` reads them)."""
+    from ..clips import read_clip_folder
+    from ..sequence import load_batch
 
-    from ..datasets.base import VIDEO_EXTENSIONS, existing_dir, files_with, subdirs
-    from ..errors import DatasetLayoutError
-    from ..pose import extract_keypoints
-    from ..sequence import KeypointSequence, load_batch
-
-    if Path(path).suffix == ".npz":
+    if Path(path).suffix.lower() == ".npz":
         batch = load_batch(path)
         return batch, [s.label for s in batch]
-    root = existing_dir(path, "clips")
-    clips = [(f, c) for c in subdirs(root)
-             for f in files_with(root / c, (*VIDEO_EXTENSIONS, ".npz"))]
-    if not clips:
-        raise DatasetLayoutError(f"{root} holds no class folders of videos ({' '.join(VIDEO_EXTENSIONS)}) or "
-                                 "keypoint .npz files; expected CLIPS/<class>/<clip>")
-    X = [KeypointSequence.load(f) if f.suffix == ".npz" else extract_keypoints(f, settings)
-         for f, _ in tqdm(clips, desc="clips", unit="clip")]
-    return X, [c for _, c in clips]
+    X, y, _ = read_clip_folder(path, settings)
+    return X, y
 
 
 def run(args: argparse.Namespace) -> int:
