@@ -50,7 +50,7 @@ CLASSIFIER = "classifier.npz"
 # How bundles written before these parameters existed were trained: no finger features, and the
 # encoder kept from its best validation epoch (early stopping).
 OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
-_PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
+_PICKLE_SUFFIXES = {".pkl", ".pickle", ".pk", ".p", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 # Bounds on what a config may ask for, so an edited config cannot make posehar allocate
 # gigabytes: (low, high) inclusive.
 _BOUNDS = {"fps": (0.1, 1000.0), "window": (1, 10_000), "hidden_size": (1, 4096), "num_layers": (1, 8),

@@ -352,9 +352,14 @@ def mirror(seq: KeypointSequence) -> KeypointSequence:
     )
 
 
+def frame_ratio(source_fps: float, model_fps: float) -> float:
+    """Source frames per model frame; 1 when the rates are within 5 % (then nothing is resampled)."""
+    return source_fps / model_fps if abs(source_fps - model_fps) / model_fps >= 0.05 else 1.0
+
+
 def resample(seq: KeypointSequence, fps: float) -> KeypointSequence:
     """Nearest-frame resampling to ``fps`` so that a model sees motion at the speed it was trained on."""
-    if abs(seq.fps - fps) / fps < 0.05 or len(seq) == 0:
+    if frame_ratio(seq.fps, fps) == 1.0 or len(seq) == 0:
         return seq
     duration = len(seq) / seq.fps
     n = max(int(round(duration * fps)), 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PoseharError
+from .features import frame_ratio
 from .models import get_model, model_label
 from .outputs import OutputPathError, json_safe
 from .pairs import PAIR_LAYOUT
@@ -123,7 +124,7 @@ def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothin
         return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     spans, proba, novelty = clf.window_proba(seq)
     # Window rows are in the model's frame rate; map them back to source frames.
-    ratio = seq.fps / clf.fps if abs(seq.fps - clf.fps) / clf.fps >= 0.05 else 1.0
+    ratio = frame_ratio(seq.fps, clf.fps)
     # At a source rate below the model's, a window can cover less than one source row: keep every
     # window at least one row long and inside the sequence.
     n = len(seq)

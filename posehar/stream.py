@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .features import frame_ratio
 from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from .sequence import KeypointSequence
 
@@ -79,7 +80,7 @@ class StreamingClassifier:
 
     def __init__(self, clf, fps: float, frame_size: tuple[int, int] = (0, 0)):
         self.clf, self.fps, self.frame_size = clf, fps, frame_size
-        ratio = fps / clf.fps if abs(fps - clf.fps) / clf.fps >= 0.05 else 1.0
+        ratio = frame_ratio(fps, clf.fps)
         self.window = max(round(clf.window * ratio), 1)
         self.hop = max(self.window // 2, 1)
         self.buffer = WindowBuffer(self.window, clf.feature_config_.hands)

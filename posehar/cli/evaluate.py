@@ -43,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
 
     path = resolve_model(args.model)
     png = args.confusion or f"confusion_{Path(path).name}.png"
-    check_outputs([Output(png, "--confusion", (".png", ".pdf", ".svg"))], inputs=[path, args.data, args.store])
-    dataset_args(args)
+    check_outputs([Output(png, "--confusion", (".png", ".pdf", ".svg"))],
+                  inputs=[path, args.data, args.root, args.store])
+    from_dataset = dataset_args(args)  # checked before the model is loaded
     clf = get_model(path)
-    if dataset_args(args):
+    if from_dataset:
         from ..datasets.protocols import protocol_split
         from ..training import store_sequences
 
