@@ -92,3 +92,15 @@ def test_kinect_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.pose, seq.pose)
     np.testing.assert_array_equal(back.pose_present, seq.pose_present)
     assert back.layout == "kinect_v1" and back.label == "wave"
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"not a pickle at all", "is not a readable pickle"),
+    (pickle.dumps({"annotations": [{"frame_dir": "a", "keypoint": []}]}), "annotation 0 lacks label"),
+], ids=["text", "no-label"])
+def test_import_of_a_bad_file_is_one_line(tmp_path: Path, capsys, content: bytes, says: str) -> None:
+    bad = tmp_path / "x.pkl"
+    bad.write_bytes(content)
+    assert main(["import-pyskl", str(bad), str(tmp_path / "store"), "--i-trust-this-file"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err

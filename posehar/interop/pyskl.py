@@ -113,9 +113,17 @@ def _frame_dirs(rows: list[dict], seqs: list[KeypointSequence]) -> list[str]:
 def read_pyskl(path: str | os.PathLike) -> dict:
     """Load a PYSKL annotation pickle. Unpickling runs code: only for files you trust."""
     with open(path, "rb") as fh:
-        data = pickle.load(fh)  # noqa: S301 - the caller vouched for this file
+        try:
+            data = pickle.load(fh)  # noqa: S301 - the caller vouched for this file
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError,
+                ValueError) as exc:
+            raise KeypointFormatError(f"{path} is not a readable pickle ({type(exc).__name__}: {exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise KeypointFormatError(f"{path} is not a PYSKL annotation file (no 'annotations' list)")
+    for i, ann in enumerate(data["annotations"]):
+        missing = [k for k in ("frame_dir", "label", "keypoint") if not isinstance(ann, dict) or k not in ann]
+        if missing:
+            raise KeypointFormatError(f"{path}: annotation {i} lacks {', '.join(missing)}")
     return data
 
 
