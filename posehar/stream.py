@@ -86,7 +86,10 @@ class StreamingClassifier:
         self.buffer = WindowBuffer(self.window, clf.feature_config_.hands)
         self._last_end = 0
 
-    def push(self, index: int, body, left, right, flags) -> WindowResult | None:
+    def push(self, index: int, body: np.ndarray, left: np.ndarray, right: np.ndarray,
+             flags: np.ndarray) -> WindowResult | None:
+        """Add source frame ``index`` (body, hands and their presence flags, as ``WindowBuffer`` holds
+        them); the result of the window it completes, if it completes one."""
         self.buffer.push(index, body, left, right, flags)
         n = self.buffer.count
         if n >= self.window and (n - self.window) % self.hop == 0:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +16,11 @@ from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
 from .sequence import load_folder
 from .skeleton_training import BODY_PARAMS, TRAIN_PROPORTIONS, skeleton_sequences
+
+if TYPE_CHECKING:
+    from .datasets.base import Sample
+    from .pose import PoseSettings
+    from .sequence import KeypointSequence
 
 
 def describe_sources(sequences) -> list[dict]:
@@ -71,7 +78,8 @@ def skeleton_samples(samples) -> bool:
     return bool(samples) and all(s.kind in SKELETON_READERS for s in samples)
 
 
-def store_sequences(samples, store_root, settings, frames_fps: float = 30.0):
+def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | None, settings: PoseSettings,
+                    frames_fps: float = 30.0) -> tuple[list[KeypointSequence], list[str], list[str]]:
     """The stored sequences of ``samples`` (labels and groups from the samples); skeleton-format
     samples (NTU, Penn Action, MSRC-12, ...) are read from their files, no store needed.
 

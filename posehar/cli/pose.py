@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..pose import PoseSettings
 
 
 def positive_int(text: str) -> int:
@@ -34,7 +38,8 @@ def add_pose_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames")
 
 
-def settings_from(args: argparse.Namespace):
+def settings_from(args: argparse.Namespace) -> PoseSettings:
+    """The pose settings given by a command's pose options (:func:`add_pose_options`)."""
     from ..pose import PoseSettings
 
     return PoseSettings(keypoints=args.keypoints, model_complexity=args.model_complexity,

@@ -151,7 +151,9 @@ def add_dataset_options(p: argparse.ArgumentParser) -> None:
     from .pose import add_pose_options
 
     g = p.add_argument_group("dataset protocol (instead of DATA)")
-    g.add_argument("--dataset", help="ucf101, hmdb51, ucf11, kth, g3d or custom")
+    from ..datasets.protocols import PROTOCOLS
+
+    g.add_argument("--dataset", help=f"one of {', '.join(PROTOCOLS)}")
     g.add_argument("--root", help="the dataset's root folder")
     g.add_argument("--store", help="keypoint store written by 'posehar extract'")
     g.add_argument("--split", type=int, default=1, help="split / fold number (default 1)")
