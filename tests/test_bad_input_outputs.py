@@ -298,7 +298,7 @@ def test_pose_options_on_keypoint_data_are_refused(capsys, data3, tmp_path, no_w
     assert "--stride" in line
 
 
-def test_help_names_info_json_valid(capsys):
+def test_prediction_json_writes_nan_as_null():
     """The report of `predict --json` is always valid JSON (no NaN); checked on a NaN value."""
     from posehar.predict import ActionPrediction
 

@@ -21,14 +21,26 @@ def bundle(tiny_model, tmp_path):
     return dst
 
 
-def test_round_trip_gives_same_probabilities(tiny_model, gestures):
-    X = load_batch(gestures / "p40.npz")[:20]
-    a = load_model(tiny_model).predict_proba(X)
-    b = load_model(tiny_model).predict_proba(X)
-    assert a.shape == (20, 3) and np.allclose(a.sum(1), 1) and np.array_equal(a, b)
-    cfg = read_config(tiny_model)
-    assert cfg["classes"] == ["hello", "iloveyou", "thanks"]
-    assert {"torch", "mediapipe", "posehar"} <= set(cfg["versions"])
+def test_round_trip_gives_same_probabilities(gestures, tmp_path):
+    """A saved and reloaded model answers as the fitted one in memory did, thresholds included."""
+    from posehar.bundle import save_model
+    from posehar.classifier import PoseActionClassifier
+
+    X, groups = [], []
+    for person in ("p01", "p02", "p03"):
+        batch = load_batch(gestures / f"{person}.npz")
+        X += batch
+        groups += [person] * len(batch)
+    fitted = PoseActionClassifier(epochs=1, hidden_size=16, verbose=False).fit(X, [s.label for s in X], groups)
+    loaded = load_model(save_model(fitted, tmp_path / "model"))
+    test = load_batch(gestures / "p40.npz")[:20]
+    a, b = fitted.predict_proba(test), loaded.predict_proba(test)
+    assert a.shape == (20, 3) and np.allclose(a.sum(1), 1)
+    np.testing.assert_allclose(b, a, rtol=0, atol=1e-6)
+    for name in ("confidence_threshold_", "novelty_threshold_", "input_threshold_"):
+        assert getattr(loaded, name) == pytest.approx(getattr(fitted, name)), name
+    assert loaded.classes_.tolist() == fitted.classes_.tolist() == ["hello", "iloveyou", "thanks"]
+    assert {"torch", "mediapipe", "posehar"} <= set(read_config(tmp_path / "model")["versions"])
 
 
 def test_truncated_weights_refused(bundle):

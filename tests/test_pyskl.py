@@ -32,7 +32,7 @@ def _by_source(store: KeypointStore) -> dict[str, KeypointSequence]:
     return {Path(r["source"].split("#")[-1]).stem: store.load(r["key"]) for r in store.records()}
 
 
-def test_export_matches_the_pyskl_format(holistic_store: KeypointStore, tmp_path: Path) -> None:
+def test_export_matches_the_pyskl_format(holistic_store: KeypointStore, tmp_path: Path, videos: Path) -> None:
     data = export_pyskl(holistic_store, tmp_path / "out.pkl", hands=True)
     with open(tmp_path / "out.pkl", "rb") as fh:
         assert pickle.load(fh)["split"] == data["split"] == {"all": ["seed_test_6", "seed_test_9"]}
@@ -41,7 +41,7 @@ def test_export_matches_the_pyskl_format(holistic_store: KeypointStore, tmp_path
     assert ann["label"] == 0 and ann["total_frames"] == 4 and ann["img_shape"] == ann["original_shape"] == (480, 640)
     assert ann["keypoint"].shape == (1, 4, 75, 2) and ann["keypoint"].dtype == np.float32
     assert ann["keypoint_score"].shape == (1, 4, 75) and ann["keypoint_score"].dtype == np.float32
-    seq = holistic_store.get(Sample(Path("/work/shared/data/videos/seed_test_9.mp4"), "flap", "p9", "video"), HOLISTIC)
+    seq = holistic_store.get(Sample(videos / "seed_test_9.mp4", "flap", "p9", "video"), HOLISTIC)
     np.testing.assert_allclose(ann["keypoint"][0, :, :33], seq.pose[..., :2] * [640, 480], rtol=1e-6)
     np.testing.assert_array_equal(ann["keypoint_score"][0, :, :33], seq.pose[..., 3])
     body_only = export_pyskl(holistic_store, tmp_path / "body.pkl")
