@@ -63,9 +63,13 @@ def test_speed_change_of_a_full_batch_keeps_every_frame_masked_in():
     m = torch.ones(4, t, dtype=torch.bool)
     lengths = torch.full((4,), t)
     aug = FeatureAugmenter(CONFIG, SPEED_ONLY, torch.Generator().manual_seed(0))
+    full = shorter = 0
     for _ in range(5):
         _, m2, n2 = aug(x, m, lengths)
         assert (m2.sum(1) == n2).all() and (n2 <= t).all() and (n2 >= int(t / 1.25) - 1).all()
+        full += int((n2 == t).sum())
+        shorter += int((n2 < t).sum())
+    assert full and shorter  # slowed down: all t frames, a stretch; sped up: fewer
 
 
 def test_a_sequence_encodes_the_same_alone_or_padded_in_a_batch(shared):
