@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from .predict import SHEET_SUFFIXES
 
     check_outputs([Output(args.out, "-o", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES)],
-                  inputs=[args.video, args.keypoints_file, resolve_model(args.model)])
+                  inputs=[args.video, args.keypoints_file, None if args.no_label else resolve_model(args.model)])
     if args.keypoints_file:
         seq = KeypointSequence.load(args.keypoints_file)
     else:
