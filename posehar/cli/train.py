@@ -234,11 +234,10 @@ def _run(args: argparse.Namespace) -> int:
             for row in held["rows"]:
                 print(f"  {row['set']:<18} accuracy {row['accuracy']:.4f} on {row['n']} sequences of {row['people']} people")
     elif is_skeleton_file(args.data):
-        from ..datasets.skeleton_file import SkeletonFile
+        from ..datasets.skeleton_file import labels_and_subjects
         from ..pair_training import holds_pairs
 
-        sf = SkeletonFile(args.data)
-        args.cv = choose_cv(str(args.data), sf.labels.tolist(), sf.subjects.tolist(), args.cv)
+        args.cv = choose_cv(str(args.data), *labels_and_subjects(args.data), args.cv)
         if holds_pairs(args.data):
             print(f"posehar: {args.data} holds two people per sequence; training on the first person only "
                   "(--pairs trains a model that reads both)", file=sys.stderr)
@@ -252,9 +251,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _train_pairs(args: argparse.Namespace, params: dict) -> int:
     """posehar train SET.npz -o MODEL --pairs: a pair model on a two-person skeleton file."""
-    from ..datasets.skeleton_file import is_skeleton_file
+    from ..datasets.skeleton_file import is_skeleton_file, labels_and_subjects
     from ..errors import PoseharError
-    from ..pair_training import pair_file, train_pair_file
+    from ..pair_training import train_pair_file
 
     if args.base is not None or args.dataset is not None or args.vocabulary:
         raise PoseharError("--pairs trains on one two-person skeleton file DATA; not with --from, --dataset or "
@@ -262,8 +261,7 @@ def _train_pairs(args: argparse.Namespace, params: dict) -> int:
     if args.data is None or not is_skeleton_file(args.data):
         raise PoseharError(f"--pairs needs a two-person skeleton set file SET.npz (as SBU); {args.data} is not a "
                            "skeleton set file")
-    first = pair_file(args.data)[0]
-    args.cv = choose_cv(str(args.data), first.labels.tolist(), first.subjects.tolist(), args.cv)
+    args.cv = choose_cv(str(args.data), *labels_and_subjects(args.data), args.cv)
     clf, record = train_pair_file(args.data, args.out, cv=args.cv, **params)
     _print_record(args, record)
     return 0

@@ -122,7 +122,14 @@ class SkeletonFile(ActionDataset):
         return None
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+def labels_and_subjects(path: str | os.PathLike) -> tuple[list[str], list[str]]:
+    """A skeleton set file's labels and subjects, its headers checked, without reading its joints."""
+    arrays = _read(Path(path), keys=("labels", "subjects"))
+    return arrays["labels"].astype(str).tolist(), arrays["subjects"].astype(str).tolist()
+
+
+def _read(path: Path, keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The file's arrays (only ``keys`` when given), after its headers are checked."""
     if not path.is_file():
         raise DatasetLayoutError(f"skeleton file {path} does not exist")
     try:
@@ -133,7 +140,7 @@ def _read(path: Path) -> dict[str, np.ndarray]:
                 f"{path} is not a skeleton set file: it lacks {', '.join(missing)} (has {preview(sorted(declared))})")
         _check_declared(path, declared)
         with np.load(path, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+            return {k: data[k] for k in (keys or data.files)}
     except DatasetLayoutError:
         raise
     except NPZ_READ_ERRORS as exc:
