@@ -102,11 +102,10 @@ def check_output(out: Output, inputs: Iterable[str | os.PathLike | None] = ()) -
             raise OutputPathError(f"{opt} is the input {i}; refusing to overwrite it (choose another output path)")
         if (out.bundle or out.folder) and _inside(i, p):
             raise OutputPathError(f"{opt} contains the input {i}; refusing to write there (choose another output path)")
-        if _inside(p, i) and is_bundle_dir(i):
-            raise OutputPathError(f"{opt} is inside the input model bundle {i}; refusing to change it")
     holder = next((q for q in p.resolve().parents if is_bundle_dir(q)), None)
     if holder is not None:
-        raise OutputPathError(f"{opt} is inside the model bundle {holder}; refusing to change it")
+        role = "input " if any(given and _same(holder, Path(given)) for given in inputs) else ""
+        raise OutputPathError(f"{opt} is inside the {role}model bundle {holder}; refusing to change it")
     if p.is_symlink() and not p.exists():
         raise OutputPathError(f"{opt} is a broken symbolic link; remove it or choose another output path")
     if out.bundle and out.force and (p.exists() or p.is_symlink()):
