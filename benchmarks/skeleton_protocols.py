@@ -162,9 +162,10 @@ class Posehar:
 
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
-        params = {**BODY_PARAMS, **side_params(y), **self.params}
+        side = side_params(y)
+        params = {**BODY_PARAMS, **side, **self.params}
         if isinstance(params.get("augment"), dict):  # --params '{"augment": {"speed": 0.5}}': changed fields only
-            params["augment"] = replace(side_params(y).get("augment", AugmentConfig()), **params["augment"])
+            params["augment"] = replace(side.get("augment", AugmentConfig()), **params["augment"])
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
