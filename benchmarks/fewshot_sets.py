@@ -21,7 +21,6 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -30,28 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
+from set_encoders import EPOCHS, SKELETONS, WORK, encoder_without  # noqa: E402
 from skeleton_protocols import MeanStd, people_halves  # noqa: E402
 
-from posehar.bundle import load_model  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile  # noqa: E402
 from posehar.fewshot import fit_from  # noqa: E402
-from posehar.training import train_skeleton_sets  # noqa: E402
-
-SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
-
-
-def encoder_without(held_out: str, work: Path, epochs: int, seed: int):
-    """The body-action model trained on every shared set but ``held_out`` (cached in ``work``)."""
-    out = work / f"without_{held_out}_seed{seed}_epochs{epochs}"
-    if not (out / "config.json").is_file():
-        with tempfile.TemporaryDirectory() as tmp:
-            for f in SKELETONS.glob("*.npz"):
-                if f.stem != held_out:
-                    (Path(tmp) / f.name).symlink_to(f)
-                    if f.with_suffix(".json").exists():
-                        (Path(tmp) / f.with_suffix(".json").name).symlink_to(f.with_suffix(".json"))
-            train_skeleton_sets(tmp, out, epochs=epochs, random_state=seed, progress=False)
-    return load_model(out)
 
 
 def shots(sf: SkeletonFile, pool: np.ndarray, k: int, seed: int) -> np.ndarray:
@@ -124,8 +106,8 @@ def main(argv=None) -> None:
     p.add_argument("--sets", nargs="+", default=["g3d", "msrc12", "utd_mhad"])
     p.add_argument("--shots", nargs="+", type=int, default=[1, 5, 10])
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
-    p.add_argument("--epochs", type=int, default=20, help="encoder epochs (the README's figures were measured with 20)")
-    p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posehar_fewshot"),
+    p.add_argument("--epochs", type=int, default=EPOCHS, help=f"encoder epochs (the README's figures: {EPOCHS})")
+    p.add_argument("--work", default=str(WORK),
                    help="folder for the leave-one-set-out encoders (reused by later runs with the same --epochs; "
                         "empty it after changing the code)")
     p.add_argument("--clean", action="store_true", help="delete --work at the end")

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from cross_person import TutorialLSTM  # noqa: E402
+from set_encoders import EPOCHS, SKELETONS, encoder_without  # noqa: E402
 
 from posehar.augment import AugmentConfig  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
@@ -62,7 +63,6 @@ from posehar.predict import UNKNOWN, predict_sequence  # noqa: E402
 from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS, side_params,  # noqa: E402
                                        skeleton_sequences)
 
-SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
 MODELS = ("posehar", "meanstd", "lstm")
 PAIR_MODELS = ("posehar_pair", "meanstd_pair")  # two-person files only (sbu)
@@ -157,8 +157,10 @@ class PoseharPair:
 
 
 class Posehar:
-    def __init__(self, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS):
+    def __init__(self, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS,
+                 fine_tune: bool = False):
         self.seed, self.views, self.params, self.proportions = seed, views, params or {}, proportions
+        self.fine_tune = fine_tune
 
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
@@ -166,6 +168,8 @@ class Posehar:
         params = {**BODY_PARAMS, **side, **self.params}
         if isinstance(params.get("augment"), dict):  # --params '{"augment": {"speed": 0.5}}': changed fields only
             params["augment"] = replace(side.get("augment", AugmentConfig()), **params["augment"])
+        if self.fine_tune:  # from the encoder trained on every other shared set: none of this set's people
+            params["encoder_from"] = encoder_without(sf.path.stem)
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
@@ -177,8 +181,9 @@ class Posehar:
         return float(np.mean([predict_sequence(sf.sequence(int(i)), self.model).label == UNKNOWN for i in idx]))
 
 
-def make(name: str, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS):
-    return {"posehar": lambda: Posehar(seed, views, params, proportions), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
+def make(name: str, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS,
+         fine_tune: bool = False):
+    return {"posehar": lambda: Posehar(seed, views, params, proportions, fine_tune), "meanstd": lambda: MeanStd(seed), "lstm": lambda: LSTM(seed),
             "posehar_pair": lambda: PoseharPair(seed, views), "meanstd_pair": lambda: MeanStdPair(seed)}[name]()
 
 
@@ -265,7 +270,7 @@ def run(args) -> list[dict]:
                     if (name, model, seed, split, args.tag) in have or (model in PAIR_MODELS and name != "sbu"):
                         continue
                     t0 = time.perf_counter()
-                    m = make(model, seed, args.views, params, args.proportions).fit(sf, tr, seed)
+                    m = make(model, seed, args.views, params, args.proportions, args.fine_tune).fit(sf, tr, seed)
                     fit_s = time.perf_counter() - t0
                     pred = m.predict(sf, te)
                     rep = Report.from_predictions(sf.labels[te], pred, np.unique(sf.labels[tr]))
@@ -276,6 +281,8 @@ def run(args) -> list[dict]:
                     if isinstance(m, Posehar):
                         rec["unknown_share"] = m.unknown_share(sf, te)
                         rec["proportions"] = args.proportions
+                        if args.fine_tune:
+                            rec["fine_tuned_from"] = f"without_{sf.path.stem}_seed0_epochs{EPOCHS}"
                     if args.tag or params:
                         rec.update(tag=args.tag, params=params)
                     print(f"{name} seed {seed} {split} {model} {args.tag}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)
@@ -371,12 +378,16 @@ def main(argv=None) -> None:
                    help="score on a split of each protocol's training people only (choosing settings)")
     p.add_argument("--params", type=_json_object,
                    help="JSON object of posehar parameters replacing BODY_PARAMS' (a variant)")
+    p.add_argument("--fine-tune", action="store_true",
+                   help="posehar's encoder starts from the body-action model trained on every other shared set "
+                        "(set_encoders.encoder_without: the protocol's set, so its test people, never seen; trained "
+                        "once and cached, about 6 min)")
     p.add_argument("--tag", default="", help="name of the variant, kept in its records")
     p.add_argument("--results", help="JSON-lines file of records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
     args = p.parse_args(argv)
-    if (args.params or args.proportions != TRAIN_PROPORTIONS) and not args.tag:
-        p.error("a variant (--params or --proportions) needs --tag: its records must not pass for the default's")
+    if (args.params or args.proportions != TRAIN_PROPORTIONS or args.fine_tune) and not args.tag:
+        p.error("a variant (--params, --proportions or --fine-tune) needs --tag: its records must not pass for the default's")
     if args.table is not None:
         records = [json.loads(line) for f in args.table for line in Path(f).read_text().splitlines() if line.strip()]
     else:

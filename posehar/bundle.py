@@ -223,8 +223,9 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
     with open(tmp / CLASSIFIER, "wb") as fh:
         np.savez(fh, coef=clf.logreg_.coef_, intercept=clf.logreg_.intercept_, scaler_mean=clf.scaler_.mean_,
                  scaler_scale=clf.scaler_.scale_, centroids=clf.centroids_)
-    params = clf.get_params()
+    params = clf.get_params(deep=False)
     params["augment"] = params["augment"].as_dict() if params["augment"] else None
+    params["encoder_from"] = None  # its weights are this bundle's starting point, already in the encoder
     enc = clf.encoder_
     config = {
         "format": BUNDLE_FORMAT,

@@ -76,6 +76,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
     probabilities average its windows (and, with ``tta_mirror``, their mirror images).
 
+    ``encoder_from``, a fitted model with the same features and encoder size (such as the shipped
+    ``body_actions``), fine-tunes: the encoder starts from its weights instead of random ones (its
+    training head and feature standardisation are not taken: both are this fit's own).
+
     Learned attributes: ``classes_``, ``feature_config_``, ``encoder_``, ``scaler_``,
     ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``, ``input_threshold_``,
     ``history_``, ``n_features_in_``.
@@ -89,7 +93,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                  patience: int = 8, early_stopping_min_validation: int = 50, validation_fraction: float = 0.15,
                  refit_below_people: int = 0, augment: AugmentConfig | None = AugmentConfig(),
                  C: float = 0.1, unknown_coverage: float = 0.95, tta_mirror: bool = True,
-                 random_state: int = 0, verbose: bool = True):
+                 encoder_from: "PoseActionClassifier | None" = None, random_state: int = 0, verbose: bool = True):
         self.hands = hands
         self.layout = layout
         self.fingers = fingers
@@ -117,6 +121,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.unknown_coverage = unknown_coverage
         self.tta_mirror = tta_mirror
+        self.encoder_from = encoder_from
         self.random_state = random_state
         self.verbose = verbose
 
@@ -229,7 +234,33 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))
+        if self.encoder_from is not None:
+            self._start_from(self.encoder_from)
         return self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen, desc)
+
+    def fine_tune_problem(self, model) -> str:
+        """Why this model cannot start from ``model``'s encoder (``encoder_from``); '' when it can."""
+        if not hasattr(model, "encoder_"):
+            return ("the model to fine-tune from is not fitted (sklearn's clone() leaves an unfitted copy: "
+                    "build the estimator with the fitted model)")
+        if model.feature_config_ != self._feature_config():
+            return (f"the model to fine-tune from reads {model.feature_config_.layout} features "
+                    f"({model.feature_config_.dim()} a frame) and this one {self._feature_config().layout} "
+                    f"({self._feature_config().dim()}); fine-tune from a model of the same layout")
+        size = lambda m: (m.hidden_size, m.num_layers, m.bidirectional)  # noqa: E731
+        if size(model) != size(self):
+            return (f"the model to fine-tune from has a GRU of (hidden_size, num_layers, bidirectional) "
+                    f"{size(model)}, this one {size(self)}; give the same")
+        return ""
+
+    def _start_from(self, model: "PoseActionClassifier") -> None:
+        """Copy ``model``'s encoder weights into the new encoder, all but its training head and its
+        feature standardisation."""
+        problem = self.fine_tune_problem(model)
+        if problem:
+            raise ValueError(problem)
+        state = {k: v for k, v in model.encoder_.state_dict().items() if not k.startswith(("head.", "feature_"))}
+        self.encoder_.load_state_dict(state, strict=False)
 
     def _epochs(self, steps_per_epoch: int) -> int:
         """Epochs the encoder trains for: ``epochs``, or as many whole ones as ``max_steps`` optimiser steps allow."""
@@ -499,7 +530,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def with_params(self, **params) -> "PoseActionClassifier":
         """An unfitted copy with some parameters changed (``augment`` may be a dict of AugmentConfig fields)."""
         aug = params.pop("augment", None)
-        clone = copy.deepcopy(self.__class__(**self.get_params()))
+        clone = copy.deepcopy(self.__class__(**self.get_params(deep=False)))
         if isinstance(aug, dict):
             params["augment"] = replace(self.augment or AugmentConfig(), **aug)
         elif aug is not None:

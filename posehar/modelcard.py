@@ -85,6 +85,11 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
                   f"{', '.join(taught['base_classes'][:6])}... is kept; the logistic regression was fit on "
                   f"{taught['clips']} clips ({counts})."
                   + (f" Cross-validated accuracy on those clips: {cv['accuracy']:.3f} ({cv['folds']} folds)." if cv else "")]
+    if t.get("fine_tuned_from"):
+        base = t["fine_tuned_from"]
+        lines += ["", f"**Fine-tuned** with `posehar train DATA --fine-tune`: the encoder started from that of a model "
+                  f"of {base['classes']} classes" + (f" (`{base['command']}`, {base['date']})" if base.get("command") else "")
+                  + " instead of random weights, and was then trained on this data as below."]
     if t.get("personalized"):
         per = t["personalized"]
         counts = ", ".join(f"{c} {n}" for c, n in per["clips_per_class"].items())

@@ -57,6 +57,10 @@ def train_folder(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, p
 def fit_and_save(X, y, groups, out, record: dict, progress: bool = True,
                  **params) -> tuple[PoseActionClassifier, dict]:
     """The final fit on everything, its time and best validation accuracy in ``record``, saved as a bundle."""
+    base = params.get("encoder_from")
+    if base is not None:
+        record["fine_tuned_from"] = {"classes": len(base.classes_), **{k: base.training_.get(k) for k in
+                                                                       ("command", "date") if k in getattr(base, "training_", {})}}
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
     record["fit_seconds"] = time.perf_counter() - start
@@ -137,6 +141,10 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     if test is None or (cv > 1 and not skeletons):  # skeleton sets: their protocol's test part is the figure
         make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
+    base = params.get("encoder_from")
+    if base is not None:
+        record["fine_tuned_from"] = {"classes": len(base.classes_), **{k: base.training_.get(k) for k in
+                                                                       ("command", "date") if k in getattr(base, "training_", {})}}
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
     record["fit_seconds"] = time.perf_counter() - start

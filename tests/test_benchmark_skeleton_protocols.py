@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import fewshot_sets  # noqa: E402
+import set_encoders  # noqa: E402
 import skeleton_protocols  # noqa: E402
 
 
@@ -18,6 +19,7 @@ import skeleton_protocols  # noqa: E402
 def _shared(shared, monkeypatch):
     monkeypatch.setattr(skeleton_protocols, "SKELETONS", shared / "skeletons")
     monkeypatch.setattr(fewshot_sets, "SKELETONS", shared / "skeletons")
+    monkeypatch.setattr(set_encoders, "SKELETONS", shared / "skeletons")
 
 
 @pytest.mark.parametrize("name", ["g3d_xsub", "msrc12", "kinder_gator", "kinder_adults_children", "utd_mhad", "yoga"])
@@ -114,6 +116,9 @@ def test_a_variant_without_a_tag_is_refused(capsys):
     with pytest.raises(SystemExit) as stop:
         skeleton_protocols.main(["--params", '{"hidden_size": 256}', "--protocols", "utd_mhad"])
     assert stop.value.code == 2 and "needs --tag" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        skeleton_protocols.main(["--fine-tune", "--protocols", "utd_mhad"])
+    assert stop.value.code == 2 and "needs --tag" in capsys.readouterr().err
 
 
 def test_fewshot_table_keeps_inner_and_benchmark_records_apart(tmp_path, capsys):
@@ -124,3 +129,30 @@ def test_fewshot_table_keeps_inner_and_benchmark_records_apart(tmp_path, capsys)
     assert "| g3d | 0.500 |" in capsys.readouterr().out
     fewshot_sets.main(["--table", str(path), "--inner"])
     assert "| g3d | 0.900 |" in capsys.readouterr().out
+
+
+def test_the_leave_one_set_out_encoder_trains_on_every_other_set_only(monkeypatch, tmp_path):
+    linked = {}
+    monkeypatch.setattr(set_encoders, "train_skeleton_sets",
+                        lambda folder, out, **kw: linked.update(files=sorted(p.name for p in Path(folder).iterdir())))
+    monkeypatch.setattr(set_encoders, "load_model", lambda out: out)
+    assert set_encoders.encoder_without("g3d", tmp_path, 20, 0) == tmp_path / "without_g3d_seed0_epochs20"
+    assert not [f for f in linked["files"] if f.startswith("g3d")]  # g3d_streams holds G3D's people too
+    assert {"msrc12.npz", "msrc12.json", "utd_mhad.npz", "penn_action.npz"} <= set(linked["files"])
+
+
+def test_fine_tune_starts_each_protocol_from_the_encoder_that_never_saw_its_set(monkeypatch):
+    import torch
+
+    sf, [(_, train, _)] = skeleton_protocols.protocol("g3d_seed", 0, 5)
+    tiny = {"epochs": 1, "hidden_size": 32}
+    start = skeleton_protocols.make("posehar", 1, 0, tiny).fit(sf, train[::4], 1).model  # not seed 0's weights
+    asked = []
+    monkeypatch.setattr(skeleton_protocols, "encoder_without", lambda stem: asked.append(stem) or start)
+    still = {**tiny, "learning_rate": 1e-9}  # the weights barely move from where they start
+    tuned = skeleton_protocols.make("posehar", 0, 0, still, fine_tune=True).fit(sf, train, 0).model
+    scratch = skeleton_protocols.make("posehar", 0, 0, still).fit(sf, train, 0).model
+    assert asked == ["g3d"]
+    weights = lambda m: m.encoder_.state_dict()["gru.weight_hh_l0"]  # noqa: E731
+    assert torch.allclose(weights(tuned), weights(start), atol=1e-5)
+    assert not torch.allclose(weights(scratch), weights(start), atol=1e-2)

@@ -159,3 +159,57 @@ def test_teach_when_a_class_was_recorded_by_only_some_people(shared):
     assert model.classes_.tolist() == ["draw triangle", "right hand knock on door", "two hand front clap"]
     assert record["cross_validation"]["folds"] == 2 and record["cross_validation"]["grouped"]
     assert 0.0 <= record["cross_validation"]["accuracy"] <= 0.8  # person a's triangles are never right
+
+
+@body_actions
+def test_encoder_from_starts_from_its_weights_and_leaves_the_model_as_it_was(small_set):
+    import torch
+
+    from posehar.classifier import PoseActionClassifier
+    from posehar.models import get_model
+    from posehar.skeleton_training import BODY_PARAMS, skeleton_sequences
+
+    base = get_model("body_actions")
+    before = {k: v.clone() for k, v in base.encoder_.state_dict().items()}
+    X, y, groups = skeleton_sequences(SkeletonFile(small_set), views=0, seed=0)
+    still = dict(BODY_PARAMS, epochs=1, learning_rate=1e-9, verbose=False)  # the weights barely move
+    tuned = PoseActionClassifier(**still, encoder_from=base).fit(X, y, groups)
+    scratch = PoseActionClassifier(**still).fit(X, y, groups)
+    gru = "gru.weight_hh_l0"
+    assert torch.allclose(tuned.encoder_.state_dict()[gru], before[gru], atol=1e-5)
+    assert not torch.allclose(scratch.encoder_.state_dict()[gru], before[gru], atol=1e-2)
+    # Its own head (4 classes, not body_actions' 39) and its own feature standardisation.
+    assert tuned.encoder_.head.out_features == 4 and tuned.classes_.tolist() == ["Clap", "Crouch", "KickRight", "Wave"]
+    assert not torch.allclose(tuned.encoder_.feature_mean, before["feature_mean"])
+    assert all(torch.equal(v, before[k]) for k, v in base.encoder_.state_dict().items())
+
+
+@body_actions
+def test_fine_tune_from_the_command_line(small_set, tmp_path):
+    import json
+
+    r = posehar("train", str(small_set), "-o", str(tmp_path / "m"), "--cv", "0", "--epochs", "1",
+                "--fine-tune", "body_actions")
+    assert r.returncode == 0, r.stderr
+    record = json.loads((tmp_path / "m" / "config.json").read_text())["training"]["fine_tuned_from"]
+    assert record["classes"] == len(json.loads((PROJECT / "models" / "body_actions" / "config.json").read_text())["classes"])
+    assert "posehar train" in record["command"]
+    assert "**Fine-tuned**" in (tmp_path / "m" / "README.md").read_text()
+
+
+@body_actions
+def test_fine_tune_refuses_what_it_cannot_start_from(shared, small_set, tmp_path):
+    r = posehar("train", str(shared / "keypoints" / "mp_gestures"), "-o", str(tmp_path / "m"), "--cv", "0",
+                "--fine-tune", "body_actions")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "common_body" in r.stderr and "mediapipe_pose" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = posehar("train", str(small_set), "-o", str(tmp_path / "m"), "--fine-tune", "body_actions", "--from", "body_actions")
+    assert r.returncode == 2 and "not with --from" in r.stderr
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(PROJECT / "models" / "body_actions", base)
+    digest = (base / "config.json").read_bytes()
+    r = posehar("train", str(small_set), "-o", str(base), "--force", "--fine-tune", str(base))
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "input" in r.stderr
+    assert (base / "config.json").read_bytes() == digest

@@ -29,6 +29,10 @@ def register(sub) -> None:
                    help="teach new actions to a trained model (e.g. body_actions): DATA is a folder "
                         "<class>/<video or keypoint .npz> or a skeleton set .npz; the model's encoder is kept and "
                         "a logistic regression is fit on its temporal vectors (seconds; useful from 5 clips a class)")
+    p.add_argument("--fine-tune", dest="fine_tune", metavar="MODEL", default=None,
+                   help="start the encoder from a trained model's (e.g. body_actions) and train it further on "
+                        "DATA (a skeleton set .npz, a folder of them, or a keypoint folder; minutes, as training "
+                        "is): every layer learns, where --from keeps the encoder as it is")
     p.add_argument("--groups", metavar="CSV", default=None,
                    help="with --from and a clip folder: relative_path,group rows saying whose each clip is")
     p.add_argument("--vocabulary", metavar="CSV", default=None,
@@ -184,8 +188,9 @@ def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
 
     base = args.base and resolve_model(args.base)
+    start = args.fine_tune and resolve_model(args.fine_tune)
     check_outputs([Output(args.out, "-o", bundle=True, force=args.force)],
-                  inputs=[args.data, args.root, args.store, base, args.groups, args.vocabulary])
+                  inputs=[args.data, args.root, args.store, base, start, args.groups, args.vocabulary])
     if args.force:
         from ..bundle import forcing
 
@@ -204,6 +209,8 @@ def _run(args: argparse.Namespace) -> int:
         params["hands"] = False
     if args.epochs:
         params.update(epochs=args.epochs, max_steps=None)  # the epochs asked for, however large the set
+    if args.fine_tune is not None:
+        params["encoder_from"] = _fine_tune_start(args, params)
     if args.pairs:
         return _train_pairs(args, params)
     if args.base is not None:
@@ -247,6 +254,25 @@ def _run(args: argparse.Namespace) -> int:
         clf, record = train_folder(args.data, args.out, cv=args.cv, **params)
     _print_record(args, record)
     return 0
+
+
+def _fine_tune_start(args: argparse.Namespace, params: dict):
+    """The fitted model --fine-tune names, once it is known to fit the training DATA asks for."""
+    from ..classifier import PoseActionClassifier
+    from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
+    from ..errors import PoseharError
+    from ..models import get_model
+    from ..skeleton_training import BODY_PARAMS
+
+    if args.base is not None or args.pairs or args.dataset is not None or args.data is None:
+        raise PoseharError("--fine-tune trains on DATA (a skeleton set .npz, a folder of them, or a keypoint folder), "
+                           "not with --from, --pairs or --dataset")
+    model = get_model(args.fine_tune)
+    skeletons = bool(args.vocabulary) or holds_skeleton_sets(args.data) or is_skeleton_file(args.data)
+    problem = PoseActionClassifier(**{**(BODY_PARAMS if skeletons else {}), **params}).fine_tune_problem(model)
+    if problem:
+        raise PoseharError(f"--fine-tune {args.fine_tune}: {problem}")
+    return model
 
 
 def _train_pairs(args: argparse.Namespace, params: dict) -> int:
