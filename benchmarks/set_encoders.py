@@ -22,10 +22,15 @@ WORK = Path(tempfile.gettempdir()) / "posehar_fewshot"
 EPOCHS = 20  # the encoders' epochs (the README's figures were measured with 20)
 
 
+def encoder_name(held_out: str, epochs: int = EPOCHS, seed: int = 0) -> str:
+    """The cache folder's name of the encoder trained without ``held_out`` (also what records cite)."""
+    return f"without_{held_out}_seed{seed}_epochs{epochs}"
+
+
 def encoder_without(held_out: str, work: Path = WORK, epochs: int = EPOCHS, seed: int = 0):
     """The body-action model trained on every shared set but ``held_out`` (a file stem) and the files named
     after it (g3d_streams: G3D's people again); cached in ``work``."""
-    out = work / f"without_{held_out}_seed{seed}_epochs{epochs}"
+    out = work / encoder_name(held_out, epochs, seed)
     if not (out / "config.json").is_file():
         with tempfile.TemporaryDirectory() as tmp:
             for f in SKELETONS.glob("*.npz"):

@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
 
 from cross_person import TutorialLSTM  # noqa: E402
-from set_encoders import EPOCHS, SKELETONS, encoder_without  # noqa: E402
+from set_encoders import SKELETONS, encoder_name, encoder_without  # noqa: E402
 
 from posehar.augment import AugmentConfig  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
@@ -282,7 +282,7 @@ def run(args) -> list[dict]:
                         rec["unknown_share"] = m.unknown_share(sf, te)
                         rec["proportions"] = args.proportions
                         if args.fine_tune:
-                            rec["fine_tuned_from"] = f"without_{sf.path.stem}_seed0_epochs{EPOCHS}"
+                            rec["fine_tuned_from"] = encoder_name(sf.path.stem)
                     if args.tag or params:
                         rec.update(tag=args.tag, params=params)
                     print(f"{name} seed {seed} {split} {model} {args.tag}: {rep.accuracy:.4f} ({fit_s:.0f} s)", flush=True)

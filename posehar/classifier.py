@@ -243,10 +243,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         if not hasattr(model, "encoder_"):
             return ("the model to fine-tune from is not fitted (sklearn's clone() leaves an unfitted copy: "
                     "build the estimator with the fitted model)")
-        if model.feature_config_ != self._feature_config():
-            return (f"the model to fine-tune from reads {model.feature_config_.layout} features "
-                    f"({model.feature_config_.dim()} a frame) and this one {self._feature_config().layout} "
-                    f"({self._feature_config().dim()}); fine-tune from a model of the same layout")
+        theirs, mine = model.feature_config_, self._feature_config()
+        if theirs != mine:
+            return (f"the model to fine-tune from reads {theirs.layout} features ({theirs.dim()} a frame) and this "
+                    f"one {mine.layout} ({mine.dim()}); fine-tune from a model of the same layout")
         size = lambda m: (m.hidden_size, m.num_layers, m.bidirectional)  # noqa: E731
         if size(model) != size(self):
             return (f"the model to fine-tune from has a GRU of (hidden_size, num_layers, bidirectional) "
