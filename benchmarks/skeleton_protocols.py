@@ -60,7 +60,7 @@ from posehar.evaluation import Report  # noqa: E402
 from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
 from posehar.pairs import pair_from_clips  # noqa: E402
 from posehar.predict import UNKNOWN, predict_sequence  # noqa: E402
-from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS, side_params,  # noqa: E402
+from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS,  # noqa: E402
                                        skeleton_sequences)
 
 SEED_CLASSES = ("PunchRight", "PunchLeft", "KickRight", "KickLeft", "Wave", "Flap", "Clap")
@@ -164,10 +164,9 @@ class Posehar:
 
     def fit(self, sf, idx, seed):
         X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
-        side = side_params(y)
-        params = {**BODY_PARAMS, **side, **self.params}
+        params = {**BODY_PARAMS, **self.params}
         if isinstance(params.get("augment"), dict):  # --params '{"augment": {"speed": 0.5}}': changed fields only
-            params["augment"] = replace(side.get("augment", AugmentConfig()), **params["augment"])
+            params["augment"] = replace(AugmentConfig(), **params["augment"])
         if self.fine_tune:  # from the encoder trained on every other shared set: none of this set's people
             params["encoder_from"] = encoder_without(sf.path.stem)
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)

@@ -125,6 +125,25 @@ def check_config_values(config: dict[str, Any]) -> None:
     _number("thresholds", "input", th.get("input"), 0.0, None, lowest_open=True)
 
 
+def _mirror_classes(config: dict[str, Any], clf) -> np.ndarray | None:
+    """Each class's mirror-image class as the bundle says; a bundle written before it said so used mirror
+    images (labelled with their own class) wherever its parameters asked for them."""
+    k = len(clf.classes_)
+    if "mirror_classes" not in config:
+        used = bool(clf.augment and clf.augment.mirror > 0) or clf.tta_mirror
+        return np.arange(k) if used else None
+    twins = config["mirror_classes"]
+    if twins is None:
+        return None
+    ok = (isinstance(twins, list) and len(twins) == k
+          and all(isinstance(t, int) and not isinstance(t, bool) and 0 <= t < k for t in twins)
+          and all(twins[t] == i for i, t in enumerate(twins)))
+    if not ok:
+        raise ModelBundleError(f"{CONFIG}: mirror_classes must be null or, for each of the {k} classes, the index "
+                               f"of its mirror-image class (each the other's twin), got {twins!r:.60}")
+    return np.asarray(twins, dtype=np.int64)
+
+
 def _check_arrays(path: Path, clf, state: dict) -> None:
     """Weights finite and of shapes that fit the encoder and the classes (raises ModelBundleError)."""
     bad = sorted(k for k, v in state.items() if not v.is_floating_point() or not bool(v.isfinite().all()))
@@ -233,6 +252,7 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
         "classes": [str(c) for c in clf.classes_],
+        "mirror_classes": None if clf.mirror_class_ is None else clf.mirror_class_.tolist(),
         "feature_config": clf.feature_config_.as_dict(),
         "encoder": {"input_dim": int(enc.feature_mean.shape[0]), "num_classes": len(clf.classes_),
                     "hidden_size": clf.hidden_size, "num_layers": clf.num_layers,
@@ -368,6 +388,7 @@ def load_model(path: str | os.PathLike, expect_digest: str | None = None):
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
         clf.classes_ = np.asarray(config["classes"], dtype=str)
+        clf.mirror_class_ = _mirror_classes(config, clf)
         older_features = {k: v for k, v in OLDER_BUNDLE_PARAMS.items() if k in FeatureConfig.__dataclass_fields__}
         clf.feature_config_ = FeatureConfig(**{**older_features, **config["feature_config"]})
         clf.encoder_ = GRUEncoder(**config["encoder"])

@@ -22,6 +22,7 @@ from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
 from .pairs import PAIR_LAYOUT, orders, pair_features
 from .sequence import KeypointSequence
+from .sides import mirror_classes
 
 
 @contextmanager
@@ -74,7 +75,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     every training sequence, as prediction reads them, each sequence weighing 1, and on their mirror
     images), giving the final classifier and probabilities. Sequences are
     resampled to ``fps`` and read in windows of ``window`` frames (half-window hop); a sequence's
-    probabilities average its windows (and, with ``tta_mirror``, their mirror images).
+    probabilities average its windows (and, with ``tta_mirror``, their mirror images). A mirror image
+    is a clip of the class its label's twin names where labels name a side (``PunchRight`` mirrored is
+    ``PunchLeft``); where some class has no twin, no mirror images are used (:mod:`posehar.sides`).
 
     ``encoder_from``, a fitted model with the same features and encoder size (such as the shipped
     ``body_actions``), fine-tunes: the encoder starts from its weights instead of random ones (its
@@ -82,7 +85,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     Learned attributes: ``classes_``, ``feature_config_``, ``encoder_``, ``scaler_``,
     ``logreg_``, ``centroids_``, ``confidence_threshold_``, ``novelty_threshold_``, ``input_threshold_``,
-    ``history_``, ``n_features_in_``.
+    ``history_``, ``n_features_in_``, ``mirror_class_`` (each class's mirror-image class, or None).
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
@@ -173,6 +176,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"need at least 2 classes to train, got {list(self.classes_)}")
         target = np.searchsorted(self.classes_, y)
+        self.mirror_class_ = mirror_classes(self.classes_)
         rng = np.random.default_rng(self.random_state)
         torch.manual_seed(self.random_state)
         gen = torch.Generator().manual_seed(self.random_state)
@@ -277,19 +281,24 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return self.early_stopping and validation_sequences >= max(self.early_stopping_min_validation, 1)
 
     def _head_sees_mirrors(self) -> bool:
-        """Whether the head is fit on mirror images too (mirror augmentation or mirror test-time averaging)."""
-        return bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
+        """Whether the head is fit on mirror images too (mirror augmentation or mirror test-time averaging,
+        and every class's mirror image a class)."""
+        return (bool(self.augment and self.augment.mirror > 0) or self.tta_mirror) and self.mirror_class_ is not None
+
+    def _averages_mirrors(self) -> bool:
+        """Whether prediction averages each window with its mirror image."""
+        return self.tta_mirror and self.mirror_class_ is not None
 
     def _fit_head(self, vectors, mirror_vectors, target, owner, idx) -> None:
         """Scaler, logistic regression and class centroids on the window vectors of sequences ``idx``
-        (+ mirrors). ``vectors[w]`` is a window of sequence ``owner[w]``, labelled ``target[owner[w]]``;
-        each sequence weighs 1 however many windows it has."""
+        (+ mirrors, labelled with the class each shows). ``vectors[w]`` is a window of sequence ``owner[w]``,
+        labelled ``target[owner[w]]``; each sequence weighs 1 however many windows it has."""
         rows = np.flatnonzero(np.isin(owner, idx))
         vec, y = vectors[rows], target[owner[rows]]
         weight = 1.0 / np.bincount(owner)[owner[rows]]
         if mirror_vectors is not None:
             vec = np.concatenate([vec, mirror_vectors[rows]])
-            y, weight = np.concatenate([y, y]), np.concatenate([weight, weight])
+            y, weight = np.concatenate([y, self.mirror_class_[y]]), np.concatenate([weight, weight])
         self.scaler_ = StandardScaler().fit(vec, sample_weight=weight)
         z = self.scaler_.transform(vec)
         self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y, sample_weight=weight)
@@ -355,7 +364,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 x, m, lengths = self._batch(items)
                 if augmenter:
                     x, m, lengths = augmenter(x, m, lengths)
-                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(target[rows]))
+                shown = target[rows].copy()
+                if use_m.any():  # a mirror image shows its class's twin
+                    shown[use_m] = self.mirror_class_[shown[use_m]]
+                loss = loss_fn(enc(x, m, lengths), torch.from_numpy(shown))
                 opt.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(enc.parameters(), 1.0)
@@ -463,8 +475,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def _proba_from_items(self, items, mirrored_items=None) -> np.ndarray:
         p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
-        if mirrored_items is not None and self.tta_mirror:
-            p = (p + self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))) / 2
+        if mirrored_items is not None and self._averages_mirrors():
+            mirrored = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))
+            p = (p + mirrored[:, self.mirror_class_]) / 2  # column k: the mirror image read as k's twin
         return p
 
     def windowed(self, items) -> tuple[list, np.ndarray]:
@@ -496,7 +509,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         probas, novelties = [], []
         for s in orders(seq):
             spans, items = self.window_items(s)
-            mirrored = self.window_items(s, mirrored=True)[1] if self.tta_mirror else None
+            mirrored = self.window_items(s, mirrored=True)[1] if self._averages_mirrors() else None
             probas.append(self._proba_from_items(items, mirrored))
             novelties.append(self._novelty(items))
         return spans, np.mean(probas, axis=0), np.mean(novelties, axis=0)
@@ -508,10 +521,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         for n, seq in enumerate(X):
             for s in orders(seq):
                 items.append(self._prepare(s, self.feature_config_))
-                if self.tta_mirror:
+                if self._averages_mirrors():
                     mirrored.append(self._prepare(s, self.feature_config_, mirrored=True))
                 owner.append(n)
-        proba = self.sequence_proba(items, mirrored if self.tta_mirror else None)
+        proba = self.sequence_proba(items, mirrored if self._averages_mirrors() else None)
         return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:

@@ -25,7 +25,7 @@ from .classifier import PoseActionClassifier
 from .errors import PoseharError
 from .models import get_model
 from .sequence import KeypointSequence
-from .skeleton_training import side_params
+from .sides import mirror_classes
 
 
 def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[KeypointSequence], y: Sequence[str],
@@ -41,9 +41,8 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     if len(counts) < 2:
         raise PoseharError(f"teaching new actions needs clips of at least 2 classes; got {dict(counts)}")
     model = copy.deepcopy(base)
-    for name, value in side_params(y).items():  # classes that name a side: no mirror images
-        setattr(model, name, value)
     model.classes_ = np.unique(y)
+    model.mirror_class_ = mirror_classes(model.classes_)
     # The encoder's own linear head only trains the encoder; a bundle's has one row per class.
     model.encoder_.head = torch.nn.Linear(model.encoder_.vector_dim, len(model.classes_))
     torch.nn.init.zeros_(model.encoder_.head.weight)

@@ -65,13 +65,13 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
 
 def _enrolment_vectors(model: PoseActionClassifier, X, target) -> tuple[np.ndarray, np.ndarray]:
     """Temporal vectors of every window of every clip (and of its mirror image, where the model's
-    head was fit on mirrored copies too), each labelled with its clip's class."""
+    head was fit on mirrored copies too), each labelled with the class it shows."""
     items, labels = [], []
     for seq, t in zip(X, target):
         for mirrored in (False, True) if model._head_sees_mirrors() else (False,):
             its = model.window_items(seq, mirrored=mirrored)[1]
             items += its
-            labels += [t] * len(its)
+            labels += [model.mirror_class_[t] if mirrored else t] * len(its)
     return model._vectors(items), np.asarray(labels)
 
 

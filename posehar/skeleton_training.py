@@ -47,19 +47,6 @@ TRAIN_VIEWS = 4
 TRAIN_PROPORTIONS = 0.1
 
 
-_SIDE_WORDS = ("left", "right", "other")
-
-
-def side_params(labels) -> dict:
-    """Parameters for labels that name a side (PunchRight vs PunchLeft, swipe to the left vs to the right):
-    no mirror images in training or testing, since a mirror image turns one class into the other."""
-    from .augment import AugmentConfig
-
-    if any(w in str(label).lower() for label in set(labels) for w in _SIDE_WORDS):
-        return {"augment": AugmentConfig(mirror=0.0), "tta_mirror": False}
-    return {}
-
-
 def training_views(extra: int, rng: np.random.Generator, bodies: np.random.Generator,
                    proportions: float = TRAIN_PROPORTIONS) -> list[tuple[View | None, Proportions | None]]:
     """How a training recording is seen: as recorded, then from ``extra`` random viewpoints (drawn from

@@ -121,7 +121,7 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     from .evaluation import Report
     from .pose import PoseSettings
 
-    from .skeleton_training import TRAIN_VIEWS, sample_sequences, side_params
+    from .skeleton_training import TRAIN_VIEWS, sample_sequences
 
     settings = settings or PoseSettings()
     train, test = protocol_split(name, root, split)
@@ -129,7 +129,7 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     if skeletons:
         # Skeleton files: the common body, extra viewpoints of 3D recordings, no store.
         X, y, groups = sample_sequences(train.samples, views=TRAIN_VIEWS, seed=params.get("random_state", 0))
-        params = {**BODY_PARAMS, **side_params(y), **params}
+        params = {**BODY_PARAMS, **params}
     else:
         X, y, groups = store_sequences(train.samples, store_root, settings)
     params.setdefault("layout", X[0].layout)
@@ -163,11 +163,11 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     :data:`posehar.skeleton_training.TRAIN_VIEWS`). With ``cv > 1`` a cross-subject CV runs first.
     """
     from .datasets.skeleton_file import SkeletonFile
-    from .skeleton_training import TRAIN_VIEWS, cross_subject_cv, side_params
+    from .skeleton_training import TRAIN_VIEWS, cross_subject_cv
 
     sf = SkeletonFile(data)
     views = TRAIN_VIEWS if views is None else views
-    params = {**BODY_PARAMS, **side_params(sf.labels), **params}
+    params = {**BODY_PARAMS, **params}
     make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
     record: dict = {
         "data": str(Path(data)), "sequences": len(sf), "groups": sorted(set(f"{sf.path.stem}:{s}" for s in sf.subjects)),
