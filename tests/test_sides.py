@@ -117,3 +117,21 @@ def test_a_bundle_from_before_the_twins_reads_mirror_images_as_it_was_trained(ti
     cfg["params"]["tta_mirror"], cfg["params"]["augment"]["mirror"] = False, 0.0
     (older / "config.json").write_text(json.dumps(cfg))
     assert load_model(older).mirror_class_ is None
+
+
+def test_teaching_left_and_right_reads_a_mirrored_clip_as_its_twin(shared):
+    """Teaching on the shipped encoder (``posehar train CLIPS --from body_actions``) with both sides of a class."""
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "g3d.npz")
+    chosen = np.flatnonzero(np.isin(sf.labels, ["PunchLeft", "PunchRight", "Clap"]) & np.isin(sf.subjects, TRAIN_ACTORS))
+    clips = [sf.sequence(int(i)) for i in chosen]
+    model, _ = fit_from("body_actions", clips, sf.labels[chosen], cv=0)
+    assert model.classes_[model.mirror_class_].tolist() == ["Clap", "PunchRight", "PunchLeft"]
+    test = [sf.sequence(int(i)) for i in np.flatnonzero(np.isin(sf.labels, ["PunchLeft", "PunchRight"])
+                                                        & (sf.subjects == "actor06"))]
+    np.testing.assert_allclose(model.predict_proba([mirror(s) for s in test])[:, model.mirror_class_],
+                               model.predict_proba(test), atol=1e-5)
+    lone = np.flatnonzero(np.isin(sf.labels, ["PunchRight", "Clap"]) & np.isin(sf.subjects, TRAIN_ACTORS))
+    alone, _ = fit_from("body_actions", [sf.sequence(int(i)) for i in lone], sf.labels[lone], cv=0)
+    assert alone.mirror_class_ is None and not alone._head_sees_mirrors()
