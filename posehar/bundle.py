@@ -130,8 +130,7 @@ def _mirror_classes(config: dict[str, Any], clf) -> np.ndarray | None:
     images (labelled with their own class) wherever its parameters asked for them."""
     k = len(clf.classes_)
     if "mirror_classes" not in config:
-        used = bool(clf.augment and clf.augment.mirror > 0) or clf.tta_mirror
-        return np.arange(k) if used else None
+        return np.arange(k) if clf._asks_for_mirrors() else None
     twins = config["mirror_classes"]
     if twins is None:
         return None

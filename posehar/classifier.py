@@ -280,10 +280,13 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         0.952 training all epochs)."""
         return self.early_stopping and validation_sequences >= max(self.early_stopping_min_validation, 1)
 
+    def _asks_for_mirrors(self) -> bool:
+        """Whether the parameters ask for mirror images (mirror augmentation or mirror test-time averaging)."""
+        return bool(self.augment and self.augment.mirror > 0) or self.tta_mirror
+
     def _head_sees_mirrors(self) -> bool:
-        """Whether the head is fit on mirror images too (mirror augmentation or mirror test-time averaging,
-        and every class's mirror image a class)."""
-        return (bool(self.augment and self.augment.mirror > 0) or self.tta_mirror) and self.mirror_class_ is not None
+        """Whether the head is fit on mirror images too (asked for, and every class's mirror image a class)."""
+        return self._asks_for_mirrors() and self.mirror_class_ is not None
 
     def _averages_mirrors(self) -> bool:
         """Whether prediction averages each window with its mirror image."""

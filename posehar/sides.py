@@ -43,5 +43,5 @@ def mirror_classes(classes: Sequence[str]) -> np.ndarray | None:
     """For each class, the index of the class its mirror image shows; None where some class's mirror
     image is not one of ``classes`` (then no mirror images are used)."""
     index = {str(c): k for k, c in enumerate(classes)}
-    twins = [index.get(mirror_label(str(c)) or "", -1) for c in classes]
+    twins = [index.get(mirror_label(str(c)), -1) for c in classes]  # None (the other side): -1
     return None if min(twins, default=0) < 0 else np.asarray(twins, dtype=np.int64)
