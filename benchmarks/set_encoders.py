@@ -19,7 +19,10 @@ from posehar.training import train_skeleton_sets  # noqa: E402
 
 SKELETONS = ROOT.parent / "shared" / "data" / "skeletons"
 WORK = Path(tempfile.gettempdir()) / "posehar_fewshot"
-EPOCHS = 20  # the encoders' epochs (the README's figures were measured with 20)
+# The encoders' epochs, cut to as many whole ones as BODY_PARAMS' 6000 optimiser steps allow (15-20 on these
+# 10700-14100 sequences; the README's figures were measured so). All 20, or at most 3000 steps, gave no better
+# encoder on the inner splits (docs/experiments.md).
+EPOCHS = 20
 
 
 def encoder_name(held_out: str, epochs: int = EPOCHS, seed: int = 0) -> str:
