@@ -520,14 +520,15 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order (a pair of
         people: averaged over both orders)."""
+        averages_mirrors = self._averages_mirrors()
         items, mirrored, owner = [], [], []
         for n, seq in enumerate(X):
             for s in orders(seq):
                 items.append(self._prepare(s, self.feature_config_))
-                if self._averages_mirrors():
+                if averages_mirrors:
                     mirrored.append(self._prepare(s, self.feature_config_, mirrored=True))
                 owner.append(n)
-        proba = self.sequence_proba(items, mirrored if self._averages_mirrors() else None)
+        proba = self.sequence_proba(items, mirrored if averages_mirrors else None)
         return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
