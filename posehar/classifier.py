@@ -427,7 +427,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         the 99th percentile of held-out windows). Inputs unlike the training data (another
         framing, another activity) score hundreds of times higher on the second test.
         """
-        proba = self.sequence_proba([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
+        # Read as prediction reads them: with their mirror images only where prediction averages those.
+        read_mirrors = mirrored is not None and self._averages_mirrors()
+        proba = self.sequence_proba([feats[i] for i in idx], [mirrored[i] for i in idx] if read_mirrors else None)
         correct = proba.argmax(1) == target[idx]
         top = proba.max(1)
         self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
