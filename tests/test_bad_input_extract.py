@@ -5,7 +5,6 @@ rewritten with its old size and mtime is not skipped with stale keypoints."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket

@@ -129,9 +129,9 @@ def test_kinder_gator_clips(samples, shared):
     raise_hand = read_kinder_gator_csv(samples / "kinder_gator" / "Children" /
                                        "POSE-p290_01-Raise-your-hand-1455356364405.csv")
     assert raise_hand.label == "Raise your hand" and len(raise_hand) == 77
-    for clip in (clip, raise_hand, read_kinder_gator_csv(samples / "kinder_gator" / "Adults" /
-                                                         "POSE-p888_37-Jump-1466764773148.csv")):
-        assert npz_match(shared, "kinder_gator", clip) == (clip.label, clip.subject, f"order{clip.meta['order']:02d}")
+    jump = read_kinder_gator_csv(samples / "kinder_gator" / "Adults" / "POSE-p888_37-Jump-1466764773148.csv")
+    for one in (clip, raise_hand, jump):
+        assert npz_match(shared, "kinder_gator", one) == (one.label, one.subject, f"order{one.meta['order']:02d}")
 
 
 def test_kinder_gator_bad_files(samples, tmp_path):
