@@ -427,9 +427,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         the 99th percentile of held-out windows). Inputs unlike the training data (another
         framing, another activity) score hundreds of times higher on the second test.
         """
-        # Read as prediction reads them: with their mirror images only where prediction averages those.
-        read_mirrors = mirrored is not None and self._averages_mirrors()
-        proba = self.sequence_proba([feats[i] for i in idx], [mirrored[i] for i in idx] if read_mirrors else None)
+        proba = self.sequence_proba([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
         correct = proba.argmax(1) == target[idx]
         top = proba.max(1)
         self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
@@ -497,9 +495,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def sequence_proba(self, items, mirrored_items=None) -> np.ndarray:
         """Probabilities of prepared (features, mask) items, each averaged over its windows (and, with
-        ``mirrored_items``, their mirror images) as ``predict_proba`` does."""
+        ``mirrored_items``, their mirror images, where prediction averages those) as ``predict_proba`` does."""
         windows, owner = self.windowed(items)
-        mirrored = None if mirrored_items is None else self.windowed(mirrored_items)[0]
+        mirrored = self.windowed(mirrored_items)[0] if mirrored_items is not None and self._averages_mirrors() else None
         return _mean_by(owner, self._proba_from_items(windows, mirrored), len(items))
 
     def window_items(self, seq: KeypointSequence, mirrored: bool = False) -> tuple[list[tuple[int, int]], list]:
