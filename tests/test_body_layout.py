@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,11 +12,13 @@ from posehar.datasets.skeleton_file import SkeletonFile, is_skeleton_file
 from posehar.errors import DatasetLayoutError, KeypointFormatError
 from posehar.features import FeatureConfig, sequence_features
 from posehar.geometry import FOCAL_PX, View, project, project_depth
-from posehar.layouts import COMMON_BODY
+from posehar.layouts import COMMON_BODY, MEDIAPIPE_POSE
 from posehar.proportions import Proportions, reproportion
 from posehar.sequence import KeypointSequence
 from posehar.skeleton import SkeletonClip
 from posehar.skeleton_training import skeleton_sequences
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "keypoints"
 
 # A person standing 2.5 m in front of a Kinect, facing it, in Kinect camera space (x to the sensor's
 # left, y up, metres): the performer's left side is at smaller x.
@@ -137,11 +141,32 @@ def test_mediapipe_keypoints_from_video_map_to_the_common_body():
     pose[:, :, :2] = 0.5
     pose[:, :, 3] = 0.9
     pose[:, 11, :2] = (0.6, 0.4)  # left shoulder
-    pose[:, 27, 3] = 0.1          # left ankle barely visible
+    pose[:, 13, :2] = (0.7, 0.5)  # left elbow, behind the body: estimated, low visibility
+    pose[:, 13, 3] = 0.3
+    pose[:, 27, 3] = 0.05         # left ankle not visible
+    pose[:, 16, :2] = (0.5, 1.2)  # right wrist below the frame, extrapolated however visible
     seq = sequence_to_common(KeypointSequence(pose=pose, frame_size=(640, 480)))
     assert seq.layout == "common_body"
     assert seq.pose[0, COMMON_JOINTS.index("left_shoulder"), :2].tolist() == pytest.approx([0.6 * 4 / 3, 0.4])
-    assert seq.pose[0, COMMON_JOINTS.index("left_ankle")].tolist() == [0.0] * COMMON_BODY.channels
+    assert seq.pose[0, COMMON_JOINTS.index("left_elbow"), :3].tolist() == pytest.approx([0.7 * 4 / 3, 0.5, 1.0])
+    for unseen in ("left_ankle", "right_wrist"):
+        assert seq.pose[0, COMMON_JOINTS.index(unseen)].tolist() == [0.0] * COMMON_BODY.channels
+
+
+@pytest.mark.parametrize("name", ["p48_thanks", "p61_iloveyou"])
+def test_a_webcam_recordings_joints_beyond_the_frame_are_unseen_and_every_joint_seen_is_inside(name):
+    """Real MediaPipe recordings (upper body, webcam): elbows and wrists below the bottom edge that
+    MediaPipe calls visible are not put on the edge as if seen there."""
+    seq = KeypointSequence.load(EXAMPLES / f"{name}.npz")
+    common = sequence_to_common(seq)
+    beyond = ((seq.pose[..., :2] < 0) | (seq.pose[..., :2] > 1)).any(-1) & (seq.pose[..., 3] >= 0.5)
+    arms = [MEDIAPIPE_POSE.joints.index(f"{s}_{p}") for s in ("left", "right") for p in ("elbow", "wrist")]
+    assert beyond[:, arms].any()  # the recording has such joints
+    for j in arms:
+        name_j = MEDIAPIPE_POSE.joints[j]
+        seen = common.pose[:, COMMON_JOINTS.index(name_j), 2] > 0
+        inside = ~((seq.pose[:, j, :2] < 0) | (seq.pose[:, j, :2] > 1)).any(-1) & seq.pose_present
+        assert np.array_equal(seen, inside & (seq.pose[:, j, 3] >= 0.1))
 
 
 def test_depth_is_relative_to_the_body_in_pixels_at_its_distance():
