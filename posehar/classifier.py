@@ -477,8 +477,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return np.maximum(vec, inp)
 
     def _proba_from_items(self, items, mirrored_items=None) -> np.ndarray:
+        """Probabilities of prepared windows, averaged with their mirror images' where given (callers pass
+        them only where prediction averages them: :meth:`_averages_mirrors`)."""
         p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
-        if mirrored_items is not None and self._averages_mirrors():
+        if mirrored_items is not None:
             mirrored = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))
             p = (p + mirrored[:, self.mirror_class_]) / 2  # column k: the mirror image read as k's twin
         return p
