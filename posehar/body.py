@@ -40,7 +40,7 @@ VISIBLE = 0.5  # a 2D source's visibility/confidence at or above which a joint c
 # arm blink in and out, named walk first for 4 of the 14 (bowling, throw for most). Kinect's sets keep
 # such inferred joints as tracked; so a MediaPipe joint inside the frame counts as seen from 0.1 (walk
 # first for 10 of 14; the lab clips seed_test_4 and 6-9 read as before), and one beyond the frame,
-# which is extrapolated, is unseen (:func:`sequence_to_common`).
+# which is extrapolated, is unseen (``SourceLayout.in_frame_only``).
 MEDIAPIPE_VISIBLE = 0.1
 # MediaPipe's z is about 4 times the true depth: on the shared G3D-style lab clips (seed_test_4,
 # 6, 7, 8: arms and legs pointed at the camera), thigh, shin, upper-arm and forearm lengths are
@@ -61,6 +61,10 @@ class SourceLayout:
     ((name, weight), ...), or None where the source lacks it.
     depth: channel of an image source holding depth in the units of x (MediaPipe's z), or None;
     depth_scale: what it is multiplied by to read as true depth.
+    fractions: whether an image source's x, y are fractions of the frame (then x is scaled by the
+    frame's aspect): None decides from the values (:func:`_in_fractions`).
+    in_frame_only: the source estimates joints beyond the frame (MediaPipe): where its x, y are fractions,
+    those are unseen, however visible the source calls them.
     """
 
     name: str
@@ -71,6 +75,8 @@ class SourceLayout:
     depth: int | None = None
     depth_scale: float = 1.0
     visible: float = VISIBLE
+    fractions: bool | None = None
+    in_frame_only: bool = False
 
     def weights(self) -> np.ndarray:
         """(common joints, source joints) matrix: each common joint as a weighted mean of source joints."""
@@ -134,7 +140,7 @@ def _hips_lowered(limbs: tuple, weight: float = 0.25) -> tuple:
 SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("mediapipe_pose", get_layout("mediapipe_pose").joints, "image",
                  ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3, depth=2,
-                 depth_scale=MEDIAPIPE_DEPTH_SCALE, visible=MEDIAPIPE_VISIBLE),
+                 depth_scale=MEDIAPIPE_DEPTH_SCALE, visible=MEDIAPIPE_VISIBLE, in_frame_only=True),
     # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
     SourceLayout("kinect_v1", _KINECT_V1, "camera3d",
                  (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS)),
@@ -161,7 +167,8 @@ SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("jhmdb", ("neck", "belly", "face", "right_shoulder", "left_shoulder", "right_hip", "left_hip",
                            "right_elbow", "left_elbow", "right_knee", "left_knee", "right_wrist", "left_wrist",
                            "right_ankle", "left_ankle"),
-                 "image", ("face",) + _limbs("{side}_{part}", "left", "right")),
+                 # JHMDB's pos_world: centred on the frame in units of the puppet's scale, half of them negative.
+                 "image", ("face",) + _limbs("{side}_{part}", "left", "right"), fractions=False),
     SourceLayout("coco17", ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
                  + _limbs("{side}_{part}", "left", "right"), "image",
                  ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
@@ -209,6 +216,14 @@ def _reordered(layout: SourceLayout, names: list[str]) -> SourceLayout:
     return replace(layout, joint_names=tuple(names), common=common)
 
 
+def _in_fractions(xy: np.ndarray, seen: np.ndarray) -> bool:
+    """Whether image coordinates (T, J, 2) are fractions of the frame rather than pixels: the seen
+    joints' median coordinate lies within [0, 1] (a few joints estimated beyond the frame, as
+    MediaPipe's are, do not decide it; in pixels only a person in the frame's corner pixel would)."""
+    values = xy[seen] if seen.any() else xy.reshape(-1, 2)
+    return bool(values.size == 0 or 0.0 <= np.median(values) <= 1.0)
+
+
 def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proportions | None = None) -> KeypointSequence:
     """``clip`` as a common-body KeypointSequence (image plane, seen flags, relative depth).
 
@@ -216,7 +231,8 @@ def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proport
     viewpoint), with each joint's depth relative to the body (:func:`posehar.geometry.project_depth`),
     replayed first by a body of other ``proportions`` when given (frames with every joint tracked);
     2D sources keep their image coordinates (fractions of the frame are scaled by its aspect, 4:3
-    when unknown) and the depth they give, if any; joints below the source's ``visible`` threshold are masked.
+    when unknown) and the depth they give, if any; joints below the source's ``visible`` threshold, and
+    a MediaPipe joint beyond the frame (``in_frame_only``), are masked.
     """
     source = identify_layout(clip.joint_names)
     weights = source.weights()
@@ -236,14 +252,21 @@ def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proport
         xy, depth, seen = project_depth(combined, view)
         seen &= sources_tracked
     else:
-        xy = np.einsum("cj,tjk->tck", w, clip.joints[..., :2]).astype(np.float32)
-        if source.depth is not None and clip.joints.shape[2] > source.depth:
-            depth = source.depth_scale * np.einsum("cj,tj->tc", w, clip.joints[..., source.depth]).astype(np.float32)
-        seen = np.ones(xy.shape[:2], bool)
-        if source.visibility is not None and clip.joints.shape[2] > source.visibility:
-            visible = clip.joints[..., source.visibility] >= source.visible
-            seen = (visible[:, None, :] | ~used[None]).all(axis=2)
-        if xy.size and np.abs(xy).max() <= 1.5 and xy.min() >= -0.5:
+        joints = clip.joints
+        seen_source = np.ones(joints.shape[:2], bool)
+        if source.visibility is not None and joints.shape[2] > source.visibility:
+            seen_source = joints[..., source.visibility] >= source.visible
+        fractions = source.fractions
+        if fractions is None:
+            fractions = _in_fractions(joints[..., :2], seen_source & used.any(axis=0))
+        if fractions and source.in_frame_only:
+            seen_source = seen_source & ((joints[..., :2] >= 0.0) & (joints[..., :2] <= 1.0)).all(axis=-1)
+            joints = np.concatenate([np.clip(joints[..., :2], 0.0, 1.0), joints[..., 2:]], axis=-1)
+        seen = (seen_source[:, None, :] | ~used[None]).all(axis=2)
+        xy = np.einsum("cj,tjk->tck", w, joints[..., :2]).astype(np.float32)
+        if source.depth is not None and joints.shape[2] > source.depth:
+            depth = source.depth_scale * np.einsum("cj,tj->tc", w, joints[..., source.depth]).astype(np.float32)
+        if fractions:
             width, height = clip.frame_size
             aspect = (width / height) if width > 0 and height > 0 else 4.0 / 3.0
             xy[..., 0] *= aspect
@@ -271,17 +294,8 @@ def sequence_to_common(seq: KeypointSequence) -> KeypointSequence:
     name = _SEQUENCE_SOURCES.get(seq.layout)
     if name is None:
         raise KeypointFormatError(f"keypoints of layout {seq.layout!r} have no mapping to the common body")
-    joints = seq.pose
-    if seq.layout == "mediapipe_pose":
-        # x, y are fractions of the frame; the flag channel of the table is MediaPipe's visibility. A joint
-        # beyond the frame is extrapolated, however visible MediaPipe calls it (a webcam's elbows and
-        # wrists below its bottom edge, at visibility 0.5 and more): unseen.
-        joints = seq.pose.copy()
-        inside = ((joints[..., :2] >= 0.0) & (joints[..., :2] <= 1.0)).all(axis=-1)
-        joints[..., 3] = np.where(inside, joints[..., 3], 0.0)
-        joints[..., :2] = np.clip(joints[..., :2], 0.0, 1.0)
     source = _BY_NAME[name]
-    clip = SkeletonClip(joints=joints, joint_names=source.joint_names, fps=seq.fps, label=seq.label,
+    clip = SkeletonClip(joints=seq.pose, joint_names=source.joint_names, fps=seq.fps, label=seq.label,
                         source=seq.source, frame_size=seq.frame_size, present=seq.pose_present, meta=seq.meta)
     out = to_common(clip)
     out.frame_indices = seq.frame_indices

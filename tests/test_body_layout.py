@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +155,22 @@ def test_mediapipe_keypoints_from_video_map_to_the_common_body():
         assert seq.pose[0, COMMON_JOINTS.index(unseen)].tolist() == [0.0] * COMMON_BODY.channels
 
 
+def test_a_mediapipe_skeleton_file_reads_as_mediapipe_keypoints_from_video():
+    """The shared format's MediaPipe joints (a .npz such as the yoga set's) are read as video keypoints
+    are: a wrist far below the frame is unseen, and the rest are still read as fractions of the frame."""
+    pose = np.zeros((3, 33, 4), np.float32)
+    pose[..., :2], pose[..., 3] = 0.5, 0.9
+    pose[:, 11, :2] = (0.6, 0.4)  # left shoulder
+    pose[1:, 16, :2] = (0.5, 1.8)  # right wrist far below the frame in two frames, visible 0.9
+    clip = SkeletonClip(pose, MEDIAPIPE_POSE.joints, frame_size=(640, 480))
+    from_file = to_common(clip)
+    from_video = sequence_to_common(KeypointSequence(pose=pose, frame_size=(640, 480)))
+    assert np.array_equal(from_file.pose, from_video.pose)
+    wrist = COMMON_JOINTS.index("right_wrist")
+    assert from_file.pose[:, wrist, 2].tolist() == [1.0, 0.0, 0.0]
+    assert from_file.pose[1, COMMON_JOINTS.index("left_shoulder"), :2].tolist() == pytest.approx([0.6 * 4 / 3, 0.4])
+
+
 @pytest.mark.parametrize("name", ["p48_thanks", "p61_iloveyou"])
 def test_a_webcam_recordings_joints_beyond_the_frame_are_unseen_and_every_joint_seen_is_inside(name):
     """Real MediaPipe recordings (upper body, webcam): elbows and wrists below the bottom edge that
@@ -232,6 +249,25 @@ def test_every_shared_set_reads_in_the_common_body(shared, name):
     both = seen[:, head] & seen[:, hips]
     assert both.any()
     assert (seq.pose[both, head, 1] < seq.pose[both, hips, 1]).mean() > 0.9  # upright in the image
+
+
+@pytest.mark.parametrize("name", ("jhmdb_gt14", "penn_action", "urfall_alphapose", "yoga_posepilot"))
+def test_a_2d_set_is_read_in_one_unit_wherever_its_people_stand(shared, name):
+    """Every clip of a 2D set is read in the same units, so its shape does not depend on where the person
+    stands: moving a clip by a tenth of its extent moves its common body by one offset. (JHMDB's coordinates
+    are centred on the frame; read as fractions of it wherever they all lay within [-0.5, 1.5], 390 of its
+    609 clips were stretched sideways by the frame's aspect and the rest were not.)"""
+    sf = SkeletonFile(shared / "skeletons" / f"{name}.npz")
+    for i in range(0, len(sf), max(1, len(sf) // 40)):
+        clip = sf.clip(i)
+        xy = clip.joints[..., :2]
+        shift = 0.1 * (xy.max() - xy.min())
+        moved = replace(clip, joints=np.concatenate([xy + shift, clip.joints[..., 2:]], axis=-1))
+        before, after = to_common(clip).pose, to_common(moved).pose
+        seen = before[..., 2] > 0
+        assert np.array_equal(seen, after[..., 2] > 0)
+        offsets = (after - before)[seen][:, :2]
+        np.testing.assert_allclose(offsets, offsets[:1].repeat(len(offsets), 0), atol=1e-3, err_msg=f"{name} clip {i}")
 
 
 @pytest.mark.parametrize("name", ("g3d", "msrc12", "utd_mhad", "nw_ucla", "ntu60_p001", "sbu_interaction",
