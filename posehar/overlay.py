@@ -12,7 +12,7 @@ import numpy as np
 from .errors import VideoError
 from .layouts import HAND_EDGES, get_layout
 from .sequence import KeypointSequence
-from .video import VideoReader
+from .video import VideoInfo, VideoReader
 
 BODY_COLOUR = (0, 255, 0)      # BGR
 LEFT_COLOUR = (255, 128, 0)
@@ -74,13 +74,28 @@ def _row_lookup(seq: KeypointSequence) -> np.ndarray:
     return lookup[np.maximum.accumulate(idx)]
 
 
+def keypoints_mismatch(seq: KeypointSequence, video: VideoInfo) -> str:
+    """What shows that keypoints were not taken from ``video`` (frame rate, frame size, frames
+    beyond its end), or "" where nothing does."""
+    problems = []
+    if seq.fps > 0 and video.fps > 0 and abs(seq.fps - video.fps) > 0.01 * video.fps:
+        problems.append(f"is at {seq.fps:g} fps, the video at {video.fps:g}")
+    w, h = seq.frame_size
+    if w > 0 and h > 0 and (w, h) != (video.width, video.height):
+        problems.append(f"was taken from {w}x{h} frames, the video's are {video.width}x{video.height}")
+    if len(seq) and video.frame_count > 0 and int(seq.frame_indices[-1]) >= video.frame_count:
+        problems.append(f"runs to frame {int(seq.frame_indices[-1])}, the video has {video.frame_count}")
+    return "; ".join(problems)
+
+
 def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os.PathLike,
-                  label_at=None) -> Path:
+                  label_at=None, last_frame: int | None = None) -> Path:
     """Write ``out`` (.mp4, codec mp4v) with skeletons and labels, at the source's fps and size.
 
     ``label_at(frame_index) -> (label, confidence)`` gives the text of each frame (e.g.
-    ``ActionPrediction.label_at``); without it only skeletons are drawn. Every source frame
-    is written; frames after the last keypoint row keep the last skeleton.
+    ``ActionPrediction.label_at``); without it only skeletons are drawn. Every source frame up to
+    ``last_frame`` (None: the video's end) is written; frames between keypoint rows keep the
+    skeleton of the row before.
     """
     lookup = _row_lookup(seq)
 
@@ -91,14 +106,15 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
             label, conf = label_at(index)
             draw_label(frame, f"{label} {conf:.0%}" if conf else label)
 
-    return write_drawn_video(video, out, draw)
+    return write_drawn_video(video, out, draw, last_frame)
 
 
 def write_drawn_video(video: str | os.PathLike, out: str | os.PathLike,
-                      draw: Callable[[np.ndarray, int], None]) -> Path:
-    """Write ``out`` (.mp4, codec mp4v): every frame of ``video`` after ``draw(frame, index)`` drew on
-    it, at the source's fps and size; atomically (a temp file, then a rename; none left on failure)."""
-    reader = VideoReader(video)
+                      draw: Callable[[np.ndarray, int], None], last_frame: int | None = None) -> Path:
+    """Write ``out`` (.mp4, codec mp4v): every frame of ``video`` up to ``last_frame`` (None: all) after
+    ``draw(frame, index)`` drew on it, at the source's fps and size; atomically (a temp file, then a
+    rename; none left on failure)."""
+    reader = VideoReader(video, max_frames=None if last_frame is None else last_frame + 1)
     out = Path(out)
     if out.suffix.lower() != ".mp4":
         raise VideoError(f"overlay output must be an .mp4 file, got {out.name}")

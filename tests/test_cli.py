@@ -32,6 +32,26 @@ def test_predict_json_and_overlay(tiny_model, videos, tmp_path):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 57 and int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 640
 
 
+def test_overlay_with_max_frames_writes_the_frames_read(videos, tmp_path):
+    out = tmp_path / "o.mp4"
+    r = posehar("overlay", videos / "seed_test_8.mp4", "-o", out, "--no-label", "--max-frames", 20)
+    assert r.returncode == 0, r.stderr
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
+
+
+def test_overlay_warns_when_the_keypoints_come_from_another_video(videos, tmp_path):
+    from pathlib import Path
+
+    webcam = Path(__file__).resolve().parent.parent / "examples" / "keypoints" / "p48_hello.npz"
+    r = posehar("overlay", videos / "seed_test_8.mp4", "-o", tmp_path / "o.mp4", "--no-label", "--keypoints-file", webcam)
+    assert r.returncode == 0, r.stderr
+    warning = [line for line in r.stderr.splitlines() if line.startswith("posehar: warning:")]
+    assert len(warning) == 1 and "p48_hello.npz" in warning[0] and "fps" in warning[0]
+    same = posehar("overlay", videos / "seed_test_8.mp4", "-o", tmp_path / "p.mp4", "--no-label")
+    assert same.returncode == 0 and "warning" not in same.stderr
+
+
 def test_pose_command(videos, tmp_path):
     r = posehar("pose", videos / "seed_test_9.mp4", "-o", tmp_path / "s.npz", "--keypoints", "body", "--max-frames", 5)
     assert r.returncode == 0, r.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .pose import add_pose_options, settings_from
 
@@ -21,25 +22,31 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..overlay import contact_sheet, write_overlay
+    from ..overlay import contact_sheet, keypoints_mismatch, write_overlay
     from ..pose import extract_keypoints
     from ..predict import predict_sequence
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
     from ..sequence import KeypointSequence
+    from ..video import probe_video
     from .predict import SHEET_SUFFIXES
 
     check_outputs([Output(args.out, "-o", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES)],
                   inputs=[args.video, args.keypoints_file, None if args.no_label else resolve_model(args.model)])
     if args.keypoints_file:
         seq = KeypointSequence.load(args.keypoints_file)
+        mismatch = keypoints_mismatch(seq, probe_video(args.video))
+        if mismatch:
+            print(f"posehar: warning: {args.keypoints_file} {mismatch}: its skeletons may not match "
+                  f"{args.video}'s frames", file=sys.stderr)
     else:
         seq = extract_keypoints(args.video, settings_from(args), progress=True)
     label_at = None
     if not args.no_label:
         result = predict_sequence(seq, args.model)
         label_at = result.label_at
-    write_overlay(args.video, seq, args.out, label_at=label_at)
+    last = int(seq.frame_indices[-1]) if args.max_frames and len(seq) else None
+    write_overlay(args.video, seq, args.out, label_at=label_at, last_frame=last)
     if args.sheet:
         contact_sheet(args.video, seq, args.sheet, label_at=label_at)
     print(f"wrote {args.out}")

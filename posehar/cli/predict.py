@@ -64,17 +64,19 @@ def run(args: argparse.Namespace) -> int:
                                 streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None,
                                 people=args.people)
         people = getattr(result, "people", None)
+        drawn = people[0].keypoints if people else result.keypoints
+        last = int(drawn.frame_indices[-1]) if args.max_frames and drawn is not None and len(drawn) else None
         if people:
             from ..multipose.draw import people_contact_sheet, write_people_overlay
 
             if args.overlay:
-                write_people_overlay(args.video, people, args.overlay)
+                write_people_overlay(args.video, people, args.overlay, last_frame=last)
             if args.sheet:
                 people_contact_sheet(args.video, people, args.sheet)
             for person in people:
                 person.keypoints = None
         elif args.overlay:
-            write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at)
+            write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at, last_frame=last)
         if args.sheet and not people:
             contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
         result.keypoints = None

@@ -60,15 +60,17 @@ def draw_landmarks(frame: np.ndarray, landmarks: np.ndarray, colour: tuple[int, 
     return draw_person(frame, one, 0, colour, text)
 
 
-def write_people_overlay(video: str | os.PathLike, people, out: str | os.PathLike) -> Path:
-    """Write ``out`` (.mp4, mp4v) with each person's skeleton, id and action, at the source's fps and size."""
+def write_people_overlay(video: str | os.PathLike, people, out: str | os.PathLike,
+                         last_frame: int | None = None) -> Path:
+    """Write ``out`` (.mp4, mp4v) with each person's skeleton, id and action, at the source's fps and size,
+    up to ``last_frame`` (None: the video's end)."""
     lookup = _row_lookup(people[0].keypoints) if people else np.zeros(0, np.int64)
 
     def draw(frame: np.ndarray, index: int) -> None:
         draw_people(frame, people, index, lookup)
         draw_label(frame, f"{len(people)} people")
 
-    return write_drawn_video(video, out, draw)
+    return write_drawn_video(video, out, draw, last_frame)
 
 
 def people_contact_sheet(video: str | os.PathLike, people, out: str | os.PathLike, n: int = 6,
