@@ -26,6 +26,15 @@ def cache_dir() -> Path:
     return Path(base) / "posehar" / "keypoints"
 
 
+def is_clip_folder(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a folder laid out as ``CLIPS/<class>/<clip>``: no keypoint files of its own,
+    and at least one class folder of videos or keypoint .npz files."""
+    root = Path(path)
+    if not root.is_dir() or files_with(root, (".npz",)):
+        return False
+    return any(files_with(root / label, (*VIDEO_EXTENSIONS, ".npz")) for label in subdirs(root))
+
+
 def read_clip_folder(root: str | os.PathLike, settings: PoseSettings = PoseSettings(keypoints="body"),
                      groups_file: str | os.PathLike | None = None, store: str | os.PathLike | None = None,
                      workers: int = 1, progress: bool = True) -> tuple[list[KeypointSequence], list[str], list[str]]:

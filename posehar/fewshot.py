@@ -53,7 +53,9 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     mirrored = [model._prepare(s, config, mirrored=True) for s in X] if model._head_sees_mirrors() else None
     windows, owner = model.windowed(feats)
     vectors, mirror_vectors = model._window_vectors(windows, None if mirrored is None else model.windowed(mirrored)[0])
-    record: dict = {"base_classes": base.classes_.tolist(), "clips": len(X), "clips_per_class": dict(counts)}
+    record: dict = {"base": {"classes": base.classes_.tolist(),
+                             **{k: v for k, v in getattr(base, "training_", {}).items() if k in ("command", "date")}},
+                    "clips": len(X), "clips_per_class": dict(counts), "groups": len(set(groups)) if groups else None}
     folds = _folds(target, groups, cv)
     if folds:
         proba = np.zeros((len(X), len(model.classes_)))
@@ -71,7 +73,7 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
         model.confidence_threshold_ = 0.0
     model._fit_head(vectors, mirror_vectors, target, owner, np.arange(len(X)))
     model.novelty_threshold_ = 1.5 * float(np.quantile(model._vector_distance(vectors), 0.99))
-    model.training_ = {**getattr(base, "training_", {}), "taught": record}
+    model.training_ = {"taught": record}  # the base's own record describes the base, not this model
     return model, record
 
 

@@ -40,6 +40,38 @@ def _feature_blocks(fc: dict[str, Any]) -> list[str]:
     return [name for name, _, _ in FeatureConfig(**fc).blocks()]
 
 
+def _taught_data(t: dict[str, Any], taught: dict[str, Any]) -> list[str]:
+    """Where a model taught with ``train --from`` comes from: its clips, and the model whose encoder it keeps."""
+    counts = ", ".join(f"{c} {n}" for c, n in sorted(taught["clips_per_class"].items()))
+    base = taught.get("base", {})
+    made = f" (`{base['command']}`, {base['date']})" if base.get("command") else ""
+    people = (f" of {taught['groups']} people (a groups file said whose each clip is)" if taught.get("groups")
+              else " (no groups file: each clip counted as its own person)")
+    return [f"`{t.get('data', '?')}`: {taught['clips']} clips{people}: {counts}.", "",
+            f"The encoder is that of a model of {len(base.get('classes', []))} classes{made}, kept as it is; "
+            "its own training data and figures are in its card, not here."]
+
+
+def _taught_results(name: str, config: dict[str, Any], t: dict[str, Any], taught: dict[str, Any]) -> list[str]:
+    """Results, how the head and thresholds were fit, the command and limitations of a taught model."""
+    cv = taught.get("cross_validation")
+    kind = "grouped by person" if cv and cv.get("grouped") else "stratified: clips of one person may be on both sides"
+    thresholds = config["thresholds"]
+    return [(f"Cross-validated accuracy on the clips: **{cv['accuracy']:.3f}** ({cv['folds']} folds, {kind})."
+             if cv else "No cross-validated figure: too few clips a class (2 are needed) or `--cv 0`."),
+            "", f"Taught with `posehar train CLIPS --from`: a logistic regression (C={config['params']['C']:g}) on the "
+            f"kept encoder's temporal vectors of the clips; the 'unknown' thresholds: confidence "
+            f"{thresholds['confidence']:.3f} (from the cross-validated answers; 0 without them), temporal-vector novelty "
+            f"{thresholds['novelty']:.3f} (1.5 times the clips' own 99th-percentile distance to their class centres), "
+            f"input novelty {thresholds['input']:.3f} (the base model's).",
+            "", f"Reproduce: `{t.get('command') or 'posehar train CLIPS -o ' + name + ' --from MODEL'}`", "",
+            "## Limitations", "",
+            f"- Taught from {taught['clips']} clips: how well it reads other people is only as well known as the "
+            "figure above says, from that few clips.",
+            "- Only the classes above exist for it; anything else is at best `unknown`.",
+            "- It reads what its base model's encoder can tell apart (body keypoints only for body_actions)."]
+
+
 def render_model_card(name: str, config: dict[str, Any], digest: str | None = None) -> str:
     """Markdown model card for the bundle whose config.json is ``config`` (its params completed with
     the defaults of older bundles, see posehar.bundle.OLDER_BUNDLE_PARAMS) and whose digest is ``digest``."""
@@ -56,7 +88,10 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
              *([f"Bundle digest (`posehar info {name}`): `{digest}`. Compare it with one from a source you trust; "
                 "this card is inside the bundle and proves nothing by itself."] if digest else []), "",
              "## Data", ""]
-    if t.get("sets"):
+    taught = t.get("taught")
+    if taught:
+        lines += _taught_data(t, taught)
+    elif t.get("sets"):
         lines += _sets_section(t)
     elif t.get("dataset"):
         lines.append(f"Dataset `{t['dataset']}` at `{t['root']}`, split {t['split']}: {t['protocol']}.")
@@ -77,14 +112,6 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
         lines += ["", "Per set, people never seen in training (each set's own labels through the vocabulary; "
                   f"{t['set_results']['protocol']}):", "", "| set | accuracy | sequences |", "|---|---|---|"]
         lines += [f"| {r['set']} | {r['accuracy']:.3f} | {r['n']} |" for r in t["set_results"]["rows"]]
-    if t.get("taught"):
-        taught = t["taught"]
-        counts = ", ".join(f"{c} {n}" for c, n in sorted(taught["clips_per_class"].items()))
-        cv = taught.get("cross_validation")
-        lines += ["", f"**Taught** with `posehar train CLIPS --from`: the encoder of a model trained on "
-                  f"{', '.join(taught['base_classes'][:6])}... is kept; the logistic regression was fit on "
-                  f"{taught['clips']} clips ({counts})."
-                  + (f" Cross-validated accuracy on those clips: {cv['accuracy']:.3f} ({cv['folds']} folds)." if cv else "")]
     if t.get("fine_tuned_from"):
         base = t["fine_tuned_from"]
         lines += ["", f"**Fine-tuned** with `posehar train DATA --fine-tune`: the encoder started from that of a model "
@@ -96,6 +123,8 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
         lines += ["", f"**Personalised** for one person with `posehar personalize`: the logistic regression was "
                   f"adapted to {per['clips']} labelled clips of theirs ({counts}; strength {per['strength']:g}). "
                   "It is meant for that person; the figures above are those of the model before, on other people."]
+    if taught:
+        return "\n".join(lines + _taught_results(name, config, t, taught)) + "\n"
     held_out = f"a person-grouped validation split ({p['validation_fraction']:.0%} of the people)"
     stopped_early = p.get("early_stopping", True)
     history = config.get("history", {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,20 @@ def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
     r = posehar("train", str(clips), "--from", "body_actions", "-o", str(tmp_path / "mine"))
     assert r.returncode == 0, r.stderr
     assert "taught 2 actions from 10 clips" in r.stdout and "cross-validated accuracy" in r.stdout
+    card = (tmp_path / "mine" / "README.md").read_text()
+    assert f"`{clips}`: 10 clips" in card and f"Reproduce: `posehar train {clips} -o mine --from body_actions`" in card
+    assert "Cross-validated accuracy on the clips" in card
+    assert "training sequences" not in card and "Per set" not in card  # body_actions' own data and figures are not its
+    r = posehar("evaluate", str(tmp_path / "mine"), str(clips), "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 0, r.stderr
+    assert "accuracy: " in r.stdout and "people seen in training (10" in r.stdout
+    one = tmp_path / "one"
+    shutil.copytree(clips, one)
+    for extra in sorted((one / "draw_triangle").iterdir())[1:]:
+        extra.unlink()
+    r = posehar("train", str(one), "--from", "body_actions", "-o", str(tmp_path / "few"))
+    assert r.returncode == 0, r.stderr
+    assert "no cross-validated accuracy (draw_triangle has 1 clip)" in r.stderr and "fewer than 5 clips" in r.stderr
     other = int(np.flatnonzero(sf.labels == "draw triangle")[-1])
     sf.sequence(other).save(tmp_path / "new.npz")
     r = posehar("predict", str(tmp_path / "new.npz"), "--model", str(tmp_path / "mine"), "--json")

@@ -8,12 +8,13 @@ from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="evaluate a model on a folder of keypoint files",
+    p = sub.add_parser("evaluate", help="evaluate a model on a skeleton set, keypoint files or a clip folder",
                        description="Evaluate a model bundle on keypoint data. People the model was trained on "
                                    "are reported apart from unseen people; the cross-person figure recorded at "
                                    "training time is printed too.")
     p.add_argument("model", help="model bundle folder or shipped model name")
-    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person)")
+    p.add_argument("data", nargs="?", help="a skeleton set .npz, a folder of keypoint .npz files (one per person), "
+                   "or a clip folder CLIPS/<class>/<video or keypoint .npz> as `train --from` reads")
     from .train import add_dataset_options
 
     add_dataset_options(p)
@@ -30,13 +31,14 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation import Report
     from ..models import get_model, resolve_model
     from ..plots import plot_confusion
-    from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
+    from ..clips import is_clip_folder, read_clip_folder
+    from ..datasets.skeleton_file import SkeletonFile
     from ..pairs import PAIR_LAYOUT
     from ..sequence import load_folder
     from ..skeleton_training import model_labels, skeleton_sequences
     from ..training import seen_unseen
 
-    from .pose import settings_from
+    from .pose import settings_for_model, settings_from
     from .train import dataset_args
 
     from ..outputs import Output, check_outputs
@@ -54,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         train, test = protocol_split(args.dataset, args.root, args.split)
         X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
         args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
-    elif is_skeleton_file(args.data):
+    elif is_clip_folder(args.data):
+        X, y, groups = read_clip_folder(args.data, settings_for_model(args, clf))
+    elif Path(args.data).is_file():  # a skeleton set; anything else is named as not one
         sf = SkeletonFile(args.data)
         labels = model_labels(clf, sf)
         if clf.feature_config_.layout == PAIR_LAYOUT:

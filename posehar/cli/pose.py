@@ -46,6 +46,14 @@ def settings_from(args: argparse.Namespace) -> PoseSettings:
                         stride=args.stride, max_frames=args.max_frames)
 
 
+def settings_for_model(args: argparse.Namespace, model) -> PoseSettings:
+    """:func:`settings_from`, reading body keypoints only where ``model`` does not read hands."""
+    settings = settings_from(args)
+    if settings.keypoints == "holistic" and not model.feature_config_.hands:
+        settings = type(settings)(**{**settings.as_dict(), "keypoints": "body"})
+    return settings
+
+
 def register(sub) -> None:
     p = sub.add_parser("pose", help="extract keypoints of a video to .npz",
                        description="Run MediaPipe on a video and save its KeypointSequence (.npz, no pickle).")

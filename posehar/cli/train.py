@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import sys
+from pathlib import Path
 
 
 def register(sub) -> None:
@@ -65,8 +67,6 @@ def cv_folds(text: str) -> int:
 def check_training_folder(data: str, cv: int) -> int:
     """Refuse keypoint DATA too small to train on (reading only its labels); return the CV folds to
     use (fewer than asked, and said, when there are fewer people than folds)."""
-    from pathlib import Path
-
     import numpy as np
 
     from ..errors import NPZ_READ_ERRORS
@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .pose import settings_from
     from ..training import train_dataset, train_folder, train_skeleton_file, train_skeleton_sets
-    from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
+    from ..datasets.skeleton_file import holds_skeleton_sets
 
     params = {"random_state": args.seed}
     if args.body_only:
@@ -240,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"people held out ({held['protocol']}):")
             for row in held["rows"]:
                 print(f"  {row['set']:<18} accuracy {row['accuracy']:.4f} on {row['n']} sequences of {row['people']} people")
-    elif is_skeleton_file(args.data):
+    elif Path(args.data).is_file():  # a skeleton set; anything else is named as not one
         from ..datasets.skeleton_file import labels_and_subjects
         from ..pair_training import holds_pairs
 
@@ -307,28 +307,41 @@ def _teach(args: argparse.Namespace) -> int:
     """posehar train CLIPS --from MODEL: the model's encoder, a new head on CLIPS."""
     from ..bundle import save_model
     from ..clips import read_clip_folder
-    from ..datasets.skeleton_file import SkeletonFile, is_skeleton_file
+    from ..datasets.skeleton_file import SkeletonFile
     from ..fewshot import fit_from
     from ..models import get_model, resolve_model
     from ..skeleton_training import skeleton_sequences
-    from .pose import settings_from
+    from .pose import settings_for_model
 
     base = get_model(resolve_model(args.base))
-    if is_skeleton_file(args.data):
+    skeleton_set = Path(args.data).is_file()  # a skeleton set; anything else is named as not one
+    if skeleton_set:
         X, y, groups = skeleton_sequences(SkeletonFile(args.data))
     else:
-        settings = settings_from(args)
-        if settings.keypoints == "holistic" and not base.feature_config_.hands:
-            settings = type(settings)(**{**settings.as_dict(), "keypoints": "body"})
-        X, y, groups = read_clip_folder(args.data, settings, groups_file=args.groups)
-    model, record = fit_from(base, X, y, groups if args.groups or is_skeleton_file(args.data) else None,
+        X, y, groups = read_clip_folder(args.data, settings_for_model(args, base), groups_file=args.groups)
+    model, record = fit_from(base, X, y, groups if args.groups or skeleton_set else None,
                              cv=args.cv if args.cv else 0)
+    command = (f"posehar train {args.data} -o {Path(args.out).name} --from {args.base}"
+               + (f" --groups {args.groups}" if args.groups else "") + (f" --cv {args.cv}" if args.cv != 5 else ""))
+    model.training_.update(data=str(args.data), sequences=len(X), groups=sorted(set(groups)),
+                           classes=model.classes_.tolist(), command=command,
+                           date=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     save_model(model, args.out, training=model.training_)
     cv = record.get("cross_validation")
     counts = ", ".join(f"{c} {n}" for c, n in sorted(record["clips_per_class"].items()))
     if cv:
         kind = "grouped by person" if cv["grouped"] else "stratified, clips of one person may be on both sides"
         print(f"cross-validated accuracy on the clips ({cv['folds']} folds, {kind}): {cv['accuracy']:.4f}")
+    else:
+        single = sorted(c for c, n in record["clips_per_class"].items() if n < 2)
+        why = ("--cv 0" if not args.cv else f"{', '.join(single)} {'has' if len(single) == 1 else 'have'} 1 clip"
+               if single else "the clips are all of 1 person")
+        print(f"posehar: no cross-validated accuracy ({why}); the 'unknown' confidence threshold is 0",
+              file=sys.stderr)
+    few = sorted(c for c, n in record["clips_per_class"].items() if n < 5)
+    if few:
+        print(f"posehar: note: {', '.join(few)} {'has' if len(few) == 1 else 'have'} fewer than 5 clips; "
+              "5 or more a class read new people better", file=sys.stderr)
     print(f"taught {len(record['clips_per_class'])} actions from {record['clips']} clips ({counts}) on the encoder "
           f"of {args.base} -> {args.out}")
     return 0
