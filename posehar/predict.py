@@ -42,9 +42,11 @@ class ActionPrediction:
     """What :func:`predict_action` found in one video.
 
     ``label`` is the most likely class, ``"unknown"`` when the model is not confident (or the
-    input is unlike its training data), or ``"no person"`` when nobody was detected.
+    input is unlike its training data), or ``"no person"`` when no window had a person in at least
+    half its frames (as the timeline reads each window). ``confidence`` is the most likely class's
+    probability, also when the label is ``"unknown"`` (then it was not trusted).
     ``probabilities`` covers every class of the model and sums to 1 (empty when no person).
-    ``timeline`` has one segment per run of equal window labels (videos longer than a window).
+    ``timeline`` has one segment per run of equal window labels (one for a video no longer than a window).
     """
 
     label: str
@@ -147,19 +149,18 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     person, ``frames`` its (start, end) source frames and ``frame_fps`` the source frame rate.
     """
     weights = present >= _MIN_PERSON_FRACTION
-    weights = weights if weights.any() else present > 0
+    if not weights.any():  # as the timeline reads each window: too little of a person to name an action
+        return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     mean = (proba * weights[:, None]).sum(0) / weights.sum()
     overall_unknown = clf.is_unknown(mean[None], np.array([np.median(novelty[weights])]))[0]
     best = int(mean.argmax())
     label = UNKNOWN if overall_unknown else str(clf.classes_[best])
     order = np.argsort(-mean)[:top_k]
-    timeline: list[Segment] = []
-    if len(frames) > 1:
-        smoothed = smooth(proba, smoothing)
-        unknown = clf.is_unknown(smoothed, novelty)
-        labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
-                  for p, u, w in zip(smoothed, unknown, present >= _MIN_PERSON_FRACTION)]
-        timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
+    smoothed = smooth(proba, smoothing)
+    unknown = clf.is_unknown(smoothed, novelty)
+    labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
+              for p, u, w in zip(smoothed, unknown, present >= _MIN_PERSON_FRACTION)]
+    timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
     return ActionPrediction(
         label=label, confidence=float(mean[best]),
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},
@@ -182,7 +183,7 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     ``model``: a shipped model name, a bundle folder, a fitted PoseActionClassifier, or None
     for the shipped default. Body and hand keypoints are extracted if the model uses hands.
     Returns an :class:`ActionPrediction` (label, all probabilities, top-k, frames read,
-    person fraction and, for videos longer than the model window, a smoothed timeline).
+    person fraction and a smoothed timeline: one segment per run of equal window labels).
     ``streaming`` (default: only for videos longer than ``stream.STREAM_MIN_SECONDS``) keeps only
     one model window of keypoints in memory (see :mod:`posehar.stream`); streamed results keep
     their keypoints only if ``keypoints_dir`` is given (as memmaps there), else ``keypoints`` is None.

@@ -128,7 +128,8 @@ def test_one_frame_video(capsys, tmp_path, clip, tiny_model):
     video = write_video(tmp_path / "one.mp4", clip_frames(clip, 1))
     assert main(["predict", str(video), "--model", str(tiny_model), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["frames_read"] == 1 and out["timeline"] == []
+    assert out["frames_read"] == 1 and len(out["timeline"]) == 1  # one window, one segment: the whole clip
+    assert out["timeline"][0]["label"] == out["label"] and out["timeline"][0]["end_frame"] == 1
     assert abs(sum(out["probabilities"].values()) - 1) < 1e-6
 
 

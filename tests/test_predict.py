@@ -48,6 +48,20 @@ def test_no_person_is_a_clear_result(tiny_model):
     assert r.label == NO_PERSON and r.no_person and r.probabilities == {} and r.person_fraction == 0.0
 
 
+def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeline(tiny_model, gestures):
+    """A person in 2 of 150 frames: no window has them in half its frames, so no action is named."""
+    seq = load_batch(gestures / "p48.npz")[0]
+    reps = -(-150 // len(seq))
+    long = KeypointSequence(pose=np.tile(seq.pose, (reps, 1, 1))[:150], left_hand=np.tile(seq.left_hand, (reps, 1, 1))[:150],
+                            right_hand=np.tile(seq.right_hand, (reps, 1, 1))[:150], fps=seq.fps, source="glimpse")
+    long.pose_present[:] = False
+    long.pose_present[[70, 71]] = True
+    r = predict_sequence(long, tiny_model)
+    assert r.label == NO_PERSON and r.probabilities == {} and r.person_fraction == pytest.approx(2 / 150)
+    long.pose_present[:] = True  # the same frames with the person in every one are read
+    assert predict_sequence(long, tiny_model).label != NO_PERSON
+
+
 def test_gestures_of_unseen_person(tiny_model, gestures):
     seqs = load_batch(gestures / "p48.npz")[::3]  # p48 is not among the training people
     truth = np.array([s.label for s in seqs])
