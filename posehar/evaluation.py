@@ -24,6 +24,7 @@ class Report:
     confusion: list[list[int]]
     n: int
     extra: dict = field(default_factory=dict)
+    support: list[int] = field(default_factory=list)  # true sequences of each class
 
     @classmethod
     def from_predictions(cls, y_true, y_pred, classes) -> "Report":
@@ -32,14 +33,28 @@ class Report:
         labels = classes + sorted((set(y_pred) | set(y_true)) - set(classes))
         p, r, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
         cm = confusion_matrix(y_true, y_pred, labels=labels)[: len(classes), : len(classes)]
-        return cls(float((y_true == y_pred).mean()), classes, p.tolist(), r.tolist(), cm.tolist(), len(y_true))
+        support = [int((y_true == c).sum()) for c in classes]
+        return cls(float((y_true == y_pred).mean()), classes, p.tolist(), r.tolist(), cm.tolist(), len(y_true),
+                   support=support)
 
-    def text(self) -> str:
-        width = max(len(c) for c in self.classes) + 2
-        lines = [f"accuracy {self.accuracy:.4f} on {self.n} sequences", f"{'class':<{width}}precision  recall"]
-        lines += [f"{c:<{width}}{p:9.3f} {r:7.3f}" for c, p, r in zip(self.classes, self.precision, self.recall)]
-        lines.append("confusion matrix (rows true, columns predicted):")
-        lines += ["  " + " ".join(f"{v:5d}" for v in row) + f"  {c}" for c, row in zip(self.classes, self.confusion)]
+    def text(self, max_matrix: int = 15) -> str:
+        """Per-class precision and recall of the classes the data holds or the model answered, and their
+        confusion matrix where there are at most ``max_matrix`` of them (the PNG has every class)."""
+        cm = np.asarray(self.confusion, dtype=int).reshape(len(self.classes), len(self.classes))
+        support = self.support or cm.sum(1).tolist()
+        shown = [i for i in range(len(self.classes)) if support[i] or cm[:, i].any()]
+        width = max([len(self.classes[i]) for i in shown] + [5]) + 2
+        lines = [f"accuracy {self.accuracy:.4f} on {self.n} sequences",
+                 f"{'class':<{width}}precision  recall      n"]
+        lines += [f"{self.classes[i]:<{width}}{self.precision[i]:9.3f} "
+                  + (f"{self.recall[i]:7.3f}" if support[i] else f"{'—':>7}") + f" {support[i]:6d}" for i in shown]
+        if len(shown) < len(self.classes):
+            lines.append(f"({len(self.classes) - len(shown)} of the model's classes neither in the data nor answered)")
+        if len(shown) > max_matrix:
+            lines.append(f"confusion matrix of {len(shown)} classes: in the PNG")
+        else:
+            lines.append("confusion matrix (rows true, columns predicted):")
+            lines += ["  " + " ".join(f"{cm[i, j]:5d}" for j in shown) + f"  {self.classes[i]}" for i in shown]
         return "\n".join(lines)
 
 

@@ -59,7 +59,7 @@ def get_model(model=None):
 
 def model_label(model) -> str:
     """How a result names the model it came from: the name or path given, the class of a
-    fitted classifier, or "default"."""
+    fitted classifier, or the default model's name."""
     if model is None:
-        return "default"
+        return DEFAULT_MODEL
     return type(model).__name__ if hasattr(model, "predict_proba") else str(model)

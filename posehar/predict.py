@@ -193,13 +193,17 @@ def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_
     today's shape. Multi-person mode is not streamed.
     Raises VideoError for a missing, empty or undecodable file.
     """
+    if people not in ("one", "all"):
+        raise ValueError(f"people must be 'one' or 'all', got {people!r}")
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
     if isinstance(video, KeypointSequence):
+        if people == "all":
+            raise PoseharError("people='all' (--people all) needs a video; a keypoint sequence holds one person")
         result = predict_sequence(video, get_model(model), top_k=top_k, smoothing=smoothing)
     else:
         check_video_path(video)  # a bad path is reported before the model is even looked up
         clf = get_model(model)
-        if people not in ("one", "all"):
-            raise ValueError(f"people must be 'one' or 'all', got {people!r}")
         if people == "one" and clf.feature_config_.layout == PAIR_LAYOUT:
             raise PoseharError(f"{model_label(model)} reads pairs of people (two-person interactions): use "
                                "people='all' (--people all), which tracks everyone and reads the two in view "

@@ -73,6 +73,8 @@ def test_live_people_all_three_people(videos, tmp_path, capfd):
     assert time.monotonic() - t0 < 60
     out, err = capfd.readouterr()
     assert chatter(err) == [], err  # no MediaPipe INFO/W0000 lines from the finder's graphs
+    warnings = [line for line in err.splitlines() if line.startswith("posehar: warning:")]
+    assert len(warnings) == 1 and "mp_gestures reads hands" in warnings[0]  # tracked people have no hands
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert lines == [json.loads(x) for x in jsonl.read_text().splitlines()]
     summary, windows = lines[-1], lines[:-1]

@@ -62,6 +62,19 @@ def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeli
     assert predict_sequence(long, tiny_model).label != NO_PERSON
 
 
+def test_predict_action_checks_its_arguments_for_a_keypoint_sequence_as_for_a_video(tiny_model, gestures):
+    from posehar.errors import PoseharError
+
+    seq = load_batch(gestures / "p48.npz")[0]
+    with pytest.raises(ValueError, match="people must be 'one' or 'all'"):
+        predict_action(seq, model=tiny_model, people="two")
+    with pytest.raises(ValueError, match="top_k must be at least 1"):
+        predict_action(seq, model=tiny_model, top_k=0)
+    with pytest.raises(PoseharError, match="needs a video"):
+        predict_action(seq, model=tiny_model, people="all")
+    assert len(predict_action(seq, model=tiny_model, top_k=2).top_k) == 2
+
+
 def test_gestures_of_unseen_person(tiny_model, gestures):
     seqs = load_batch(gestures / "p48.npz")[::3]  # p48 is not among the training people
     truth = np.array([s.label for s in seqs])

@@ -52,6 +52,7 @@ def test_gesture_model_stays_shipped_and_reads_its_examples():
 def test_default_model_reads_the_lab_kicks_as_kicks(videos):
     short = predict_action(videos / "seed_test_6.mp4")
     assert short.label == "kick", (short.label, short.probabilities)
+    assert short.model == "body_actions"  # the default model is named in results
     # seed_test_7 is filmed from the front: in the image plane its kick looks like marching on the
     # spot; the foot coming towards the camera (depth) is what tells them apart.
     longer = predict_action(videos / "seed_test_7.mp4")

@@ -35,9 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from ..live import _display_available, event_dict, run_live
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
+    from .pose import warn_unread_hands
 
     check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.jsonl, "--jsonl")],
                   inputs=[args.source, resolve_model(args.model)])
+    warn_unread_hands(args)
     if args.show and not _display_available():
         print("posehar: no display found; running headless", file=sys.stderr)
     with contextlib.ExitStack() as stack:

@@ -73,3 +73,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.out}: {len(seq)} frames, person in {seq.person_fraction:.0%}, "
           f"left hand {seq.left_present.mean():.0%}, right hand {seq.right_present.mean():.0%}")
     return 0
+
+
+def warn_unread_hands(args: argparse.Namespace) -> None:
+    """With ``--people all`` (body keypoints only), say so where the model reads hands."""
+    import sys
+
+    from ..models import get_model, model_label
+
+    if args.people == "all" and get_model(args.model).feature_config_.hands:
+        print(f"posehar: warning: {model_label(args.model)} reads hands, and --people all tracks body keypoints "
+              "only: each person's hands are read as not seen", file=sys.stderr)

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from ..overlay import contact_sheet, write_overlay
     from ..predict import predict_action, save_timeline
     from ..sequence import KeypointSequence
+    from .pose import warn_unread_hands
 
     check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES),
                    *(Output(t, "--timeline", (".json", ".csv", ".png")) for t in args.timeline)],
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         source = KeypointSequence.load(source)
         if args.people == "all":
             raise PoseharError("--people all needs a video; a keypoint .npz holds one person")
+    warn_unread_hands(args)
     # Streamed videos keep their keypoints in memmaps in a temp folder, only while overlays are drawn.
     with tempfile.TemporaryDirectory(prefix="posehar-kp-") as kp_dir:
         result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
