@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .augment import AugmentConfig, FeatureAugmenter
@@ -511,6 +512,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def window_proba(self, seq: KeypointSequence) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
         """Per-window (spans, probabilities (W, K), novelty scores (W,)) for one sequence (a pair of
         people: averaged over both orders)."""
+        check_is_fitted(self, "encoder_")
         probas, novelties = [], []
         for s in orders(seq):
             spans, items = self.window_items(s)
@@ -522,6 +524,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         """Class probabilities (n_sequences, n_classes), columns in ``classes_`` order (a pair of
         people: averaged over both orders)."""
+        check_is_fitted(self, "encoder_")
         averages_mirrors = self._averages_mirrors()
         items, mirrored, owner = [], [], []
         for n, seq in enumerate(X):
@@ -534,11 +537,13 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(1)]
 
     def transform(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         """Temporal vectors (n_sequences, vector_dim): windows' vectors averaged per sequence (and over both
         orders of a pair of people)."""
+        check_is_fitted(self, "encoder_")
         return np.stack([self._vectors([item for s in orders(seq) for item in self.window_items(s)[1]]).mean(0)
                          for seq in X])
 

@@ -52,6 +52,15 @@ def test_predict_proba_rows_sum_to_one(data, fitted):
     assert (p >= 0).all()
 
 
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "transform", "window_proba"])
+def test_an_unfitted_model_says_it_is_not_fitted(data, method):
+    from sklearn.exceptions import NotFittedError
+
+    _, (Xt, _, _) = data
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        getattr(PoseActionClassifier(), method)(Xt[:2] if method != "window_proba" else Xt[0])
+
+
 def test_same_random_state_same_probabilities(data):
     (X, y, g), (Xt, _, _) = data
     sel = np.isin(g, TRAIN[:3])
