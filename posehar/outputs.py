@@ -5,8 +5,8 @@ model, so a bad output path costs nothing and never destroys an input. An output
 when its name has the wrong extension, when its folder cannot be written, when it is one of
 the command's inputs (same resolved path or same inode, so symbolic and hard links count),
 when it lies inside any model bundle, when it is a folder (for a file output), or, for a model
-bundle output, when it is or contains an input or already holds anything other than a posehar
-model bundle.
+bundle output, when it is, contains or lies inside an input (folder) or already holds anything
+other than a posehar model bundle.
 """
 
 from __future__ import annotations
@@ -102,6 +102,9 @@ def check_output(out: Output, inputs: Iterable[str | os.PathLike | None] = ()) -
             raise OutputPathError(f"{opt} is the input {i}; refusing to overwrite it (choose another output path)")
         if (out.bundle or out.folder) and _inside(i, p):
             raise OutputPathError(f"{opt} contains the input {i}; refusing to write there (choose another output path)")
+        if out.bundle and i.is_dir() and _inside(p, i):
+            raise OutputPathError(f"{opt} is inside the input folder {i}, where it would be read as data (a folder "
+                                  "of clips reads it as a class); choose an output path outside it")
     holder = next((q for q in p.resolve().parents if is_bundle_dir(q)), None)
     if holder is not None:
         role = "input " if any(given and _same(holder, Path(given)) for given in inputs) else ""

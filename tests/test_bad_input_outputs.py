@@ -72,6 +72,14 @@ def test_train_out_contains_the_data(capsys, data3, no_work):
     assert len(tree(data3)) == 6
 
 
+def test_train_out_inside_the_data_folder(capsys, data3, no_work):
+    """A model written into a folder of clips would be a class of its own the next time it is read."""
+    before = tree(data3)
+    line = cli_error(capsys, ["train", str(data3), "-o", str(data3 / "hello" / "new"), "--from", "mp_gestures"])
+    assert "is inside the input folder" in line
+    assert tree(data3) == before
+
+
 def test_train_out_folder_with_other_files(capsys, data3, tmp_path, no_work):
     other = tmp_path / "mine"
     other.mkdir()
