@@ -66,7 +66,12 @@ class FrameSource:
             source = str(check_video_path(source))
         elif str(source).isdigit():
             source = int(source)
-        self.cap = cv2.VideoCapture(source)
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)  # a missing camera is said once, below, not in OpenCV's WARN/ERROR lines as well
+        try:
+            self.cap = cv2.VideoCapture(source)
+        finally:
+            cv2.setLogLevel(level)
         if not self.cap.isOpened():
             raise VideoError(f"cannot open video source {source!r} (no such camera, unreachable URL or unreadable file)")
         fps = float(self.cap.get(cv2.CAP_PROP_FPS) or 0.0)

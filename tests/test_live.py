@@ -70,8 +70,10 @@ def test_cli_live_whole_file_no_drops(tiny_model, videos, capsys):
     assert summary["latency_ms_mean"] > 0 and summary["fps"] > 0
 
 
-def test_missing_camera_is_a_clear_error(tmp_path):
+def test_missing_camera_is_a_clear_error(tmp_path, capfd):
+    capfd.readouterr()
     with pytest.raises(VideoError, match="cannot open video source 7"):
         FrameSource("7")
+    assert capfd.readouterr().err == ""  # said once, by the error: no OpenCV WARN/ERROR lines before it
     with pytest.raises(VideoError, match="not found"):
         FrameSource(tmp_path / "nope.mp4")
