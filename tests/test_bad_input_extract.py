@@ -74,7 +74,7 @@ def test_symlink_loop_in_a_class_folder_is_one_failed_file(capsys, raw, tmp_path
     os.symlink("two.mp4", root / "wave" / "one.mp4")
     os.symlink("one.mp4", root / "wave" / "two.mp4")
     os.symlink("loopdir", root / "wave" / "loopdir")  # not a clip: ignored, stops nothing
-    assert extract(root, tmp_path / "store") == 0
+    assert extract(root, tmp_path / "store") == 1  # the two clips are extracted; the three loops are errors
     out = capsys.readouterr().out
     assert "done 2, skipped 0 (already in store), failed 3" in out
     for name in ("self.mp4", "one.mp4", "two.mp4"):
