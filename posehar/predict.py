@@ -60,6 +60,7 @@ class ActionPrediction:
     source: str
     model: str
     timeline: list[Segment] = field(default_factory=list)
+    unknown_because: str = ""  # why the label is "unknown" (not confident enough, or unlike the training data)
     keypoints: KeypointSequence | None = field(default=None, repr=False)
 
     @property
@@ -152,7 +153,13 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     if not weights.any():  # as the timeline reads each window: too little of a person to name an action
         return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     mean = (proba * weights[:, None]).sum(0) / weights.sum()
-    overall_unknown = clf.is_unknown(mean[None], np.array([np.median(novelty[weights])]))[0]
+    overall_novelty = float(np.median(novelty[weights]))
+    overall_unknown = clf.is_unknown(mean[None], np.array([overall_novelty]))[0]
+    because = []
+    if overall_unknown and mean.max() < clf.confidence_threshold_:
+        because.append(f"its probability is under the model's confidence threshold {clf.confidence_threshold_:.2f}")
+    if overall_unknown and overall_novelty > 1.0:
+        because.append("the movement is unlike the model's training data")
     best = int(mean.argmax())
     label = UNKNOWN if overall_unknown else str(clf.classes_[best])
     order = np.argsort(-mean)[:top_k]
@@ -165,7 +172,7 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
         label=label, confidence=float(mean[best]),
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},
         top_k=[(str(clf.classes_[i]), float(mean[i])) for i in order],
-        timeline=timeline, **common)
+        timeline=timeline, unknown_because="; ".join(because), **common)
 
 
 def _stride(seq: KeypointSequence) -> int:

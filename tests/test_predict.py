@@ -110,5 +110,6 @@ def test_overlay_video_matches_source_and_has_skeleton(result, videos, tmp_path)
 def test_activity_unlike_training_data_is_unknown(result):
     # seed_test_8 is a full-body lab clip (arms flapping), nothing like webcam sign gestures
     assert result.label == "unknown"
+    assert result.unknown_because  # and why: not confident enough, or a movement unlike the training data
     assert {s.label for s in result.timeline} == {"unknown"}
     assert sum(result.probabilities.values()) == pytest.approx(1.0)  # probabilities are still reported

@@ -90,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
         if result.label in result.probabilities:
             headline = f"{result.label} ({result.confidence:.1%})"
         elif result.top_k:
-            headline = f"{result.label} (closest class: {result.top_k[0][0]}, not trusted)"
+            closest, p = result.top_k[0]
+            headline = (f"{result.label} (closest class: {closest} at {p:.1%}, not trusted: "
+                        f"{result.unknown_because or 'low confidence'})")
         else:
             headline = result.label
         print(f"{Path(args.video).name}: {headline}")
