@@ -55,7 +55,8 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     vectors, mirror_vectors = model._window_vectors(windows, None if mirrored is None else model.windowed(mirrored)[0])
     record: dict = {"base": {"classes": base.classes_.tolist(),
                              **{k: v for k, v in getattr(base, "training_", {}).items() if k in ("command", "date")}},
-                    "clips": len(X), "clips_per_class": dict(counts), "groups": None if groups is None else len(set(groups))}
+                    "clips": len(X), "clips_per_class": dict(counts),
+                    "groups": None if groups is None else len(set(groups))}
     folds = _folds(target, groups, cv)
     if folds:
         proba = np.zeros((len(X), len(model.classes_)))

@@ -61,8 +61,9 @@ def _taught_results(name: str, config: dict[str, Any], t: dict[str, Any], taught
              if cv else "No cross-validated figure: too few clips a class (2 are needed) or `--cv 0`."),
             "", f"Taught with `posehar train CLIPS --from`: a logistic regression (C={config['params']['C']:g}) on the "
             f"kept encoder's temporal vectors of the clips; the 'unknown' thresholds: confidence "
-            f"{thresholds['confidence']:.3f} (from the cross-validated answers; 0 without them), temporal-vector novelty "
-            f"{thresholds['novelty']:.3f} (1.5 times the clips' own 99th-percentile distance to their class centres), "
+            f"{thresholds['confidence']:.3f} (from the cross-validated answers; 0 without them), temporal-vector "
+            f"novelty {thresholds['novelty']:.3f} (1.5 times the clips' own 99th-percentile distance to their class "
+            "centres), "
             f"input novelty {thresholds['input']:.3f} (the base model's).",
             "", f"Reproduce: `{t.get('command') or 'posehar train CLIPS -o ' + name + ' --from MODEL'}`", "",
             "## Limitations", "",

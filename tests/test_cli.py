@@ -44,7 +44,8 @@ def test_overlay_warns_when_the_keypoints_come_from_another_video(videos, tmp_pa
     from pathlib import Path
 
     webcam = Path(__file__).resolve().parent.parent / "examples" / "keypoints" / "p48_hello.npz"
-    r = posehar("overlay", videos / "seed_test_8.mp4", "-o", tmp_path / "o.mp4", "--no-label", "--keypoints-file", webcam)
+    r = posehar("overlay", videos / "seed_test_8.mp4", "-o", tmp_path / "o.mp4", "--no-label",
+                "--keypoints-file", webcam)
     assert r.returncode == 0, r.stderr
     warning = [line for line in r.stderr.splitlines() if line.startswith("posehar: warning:")]
     assert len(warning) == 1 and "p48_hello.npz" in warning[0] and "fps" in warning[0]

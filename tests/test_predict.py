@@ -52,8 +52,9 @@ def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeli
     """A person in 2 of 150 frames: no window has them in half its frames, so no action is named."""
     seq = load_batch(gestures / "p48.npz")[0]
     reps = -(-150 // len(seq))
-    long = KeypointSequence(pose=np.tile(seq.pose, (reps, 1, 1))[:150], left_hand=np.tile(seq.left_hand, (reps, 1, 1))[:150],
-                            right_hand=np.tile(seq.right_hand, (reps, 1, 1))[:150], fps=seq.fps, source="glimpse")
+    tile = lambda a: np.tile(a, (reps, 1, 1))[:150]  # noqa: E731
+    long = KeypointSequence(pose=tile(seq.pose), left_hand=tile(seq.left_hand), right_hand=tile(seq.right_hand),
+                            fps=seq.fps, source="glimpse")
     long.pose_present[:] = False
     long.pose_present[[70, 71]] = True
     r = predict_sequence(long, tiny_model)
