@@ -25,6 +25,8 @@ from .pairs import PAIR_LAYOUT, orders, pair_features
 from .sequence import KeypointSequence
 from .sides import mirror_classes
 
+NOVELTY_LIMIT = 1.0  # novelty scores are distances divided by their threshold: beyond 1, unlike the training data
+
 
 @contextmanager
 def _torch_threads(n: int):
@@ -549,14 +551,20 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     def is_unknown(self, proba: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """True where the model is not confident or the input is unlike anything it was trained on."""
-        return (proba.max(-1) < self.confidence_threshold_) | (novelty > 1.0)
+        return (proba.max(-1) < self.confidence_threshold_) | (novelty > NOVELTY_LIMIT)
+
+    def unknown_because(self, proba: np.ndarray, novelty: float) -> list[str]:
+        """Why one answer (probabilities (K,) and its novelty score) is unknown; empty where it is not."""
+        because = []
+        if proba.max() < self.confidence_threshold_:
+            because.append(f"its probability is under the model's confidence threshold {self.confidence_threshold_:.2f}")
+        if novelty > NOVELTY_LIMIT:
+            because.append("the movement is unlike the model's training data")
+        return because
 
     def with_params(self, **params) -> "PoseActionClassifier":
         """An unfitted copy with some parameters changed (``augment`` may be a dict of AugmentConfig fields)."""
-        aug = params.pop("augment", None)
         clone = copy.deepcopy(self.__class__(**self.get_params(deep=False)))
-        if isinstance(aug, dict):
-            params["augment"] = replace(self.augment or AugmentConfig(), **aug)
-        elif aug is not None:
-            params["augment"] = aug
+        if isinstance(params.get("augment"), dict):  # None (no augmentation) is set as it is
+            params["augment"] = replace(self.augment or AugmentConfig(), **params["augment"])
         return clone.set_params(**params)

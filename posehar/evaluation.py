@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
+from .errors import DatasetLayoutError
 from .sequence import KeypointSequence
 
 
@@ -72,7 +73,7 @@ def cross_validate(make_model, X: Sequence[KeypointSequence], y, groups=None, fo
         groups = np.asarray(groups)
         n_groups = len(np.unique(groups))
         if n_groups < folds:
-            raise ValueError(f"{folds}-fold grouped CV needs at least {folds} groups, found {n_groups}")
+            raise DatasetLayoutError(f"{folds}-fold grouped CV needs at least {folds} groups (people), found {n_groups}")
         splits = list(GroupKFold(n_splits=folds).split(np.zeros(len(y)), y, groups))
         protocol = f"grouped {folds}-fold CV by person (no person in both train and test)"
     else:

@@ -30,12 +30,10 @@ from .errors import VideoError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from .models import get_model
 from .pose import PoseSettings, PoseTracker
-from .predict import NO_PERSON, UNKNOWN
+from .predict import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN
 from .sequence import KeypointSequence
 from .stream import StreamingClassifier
 from .video import check_video_path
-
-_MIN_PERSON_FRACTION = 0.5
 
 
 @dataclass
@@ -306,7 +304,7 @@ class PeopleWindows:
                 continue
             self._recent[track_id].append(result)
             box = np.median(np.stack(self._boxes[track_id]), axis=0)
-            if result.present < _MIN_PERSON_FRACTION or box[3] - box[1] < self.min_height * self.frame_size[1]:
+            if result.present < MIN_PERSON_FRACTION or box[3] - box[1] < self.min_height * self.frame_size[1]:
                 continue
             proba = np.mean([w.proba for w in self._recent[track_id]], axis=0)
             unknown = self.clf.is_unknown(proba[None], np.array([result.novelty]))[0]
@@ -381,7 +379,7 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
 def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float, t0: float, processed: int) -> LiveEvent:
     proba = np.mean([w.proba for w in recent], axis=0)
     last = recent[-1]
-    if last.present < _MIN_PERSON_FRACTION:
+    if last.present < MIN_PERSON_FRACTION:
         label, conf = NO_PERSON, 0.0
     else:
         unknown = clf.is_unknown(proba[None], np.array([last.novelty]))[0]

@@ -22,7 +22,7 @@ from .video import check_video_path, probe_video
 
 UNKNOWN = "unknown"
 NO_PERSON = "no person"
-_MIN_PERSON_FRACTION = 0.5
+MIN_PERSON_FRACTION = 0.5  # a window with a person in fewer of its frames is read as "no person"
 
 
 @dataclass
@@ -149,24 +149,18 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     ``proba`` (W, K) and ``novelty`` (W,) per window, ``present`` (W,) the fraction of its frames with a
     person, ``frames`` its (start, end) source frames and ``frame_fps`` the source frame rate.
     """
-    weights = present >= _MIN_PERSON_FRACTION
+    weights = present >= MIN_PERSON_FRACTION
     if not weights.any():  # as the timeline reads each window: too little of a person to name an action
         return ActionPrediction(NO_PERSON, 0.0, {}, [], **common)
     mean = (proba * weights[:, None]).sum(0) / weights.sum()
-    overall_novelty = float(np.median(novelty[weights]))
-    overall_unknown = clf.is_unknown(mean[None], np.array([overall_novelty]))[0]
-    because = []
-    if overall_unknown and mean.max() < clf.confidence_threshold_:
-        because.append(f"its probability is under the model's confidence threshold {clf.confidence_threshold_:.2f}")
-    if overall_unknown and overall_novelty > 1.0:
-        because.append("the movement is unlike the model's training data")
+    because = clf.unknown_because(mean, float(np.median(novelty[weights])))
     best = int(mean.argmax())
-    label = UNKNOWN if overall_unknown else str(clf.classes_[best])
+    label = UNKNOWN if because else str(clf.classes_[best])
     order = np.argsort(-mean)[:top_k]
     smoothed = smooth(proba, smoothing)
     unknown = clf.is_unknown(smoothed, novelty)
     labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
-              for p, u, w in zip(smoothed, unknown, present >= _MIN_PERSON_FRACTION)]
+              for p, u, w in zip(smoothed, unknown, present >= MIN_PERSON_FRACTION)]
     timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
     return ActionPrediction(
         label=label, confidence=float(mean[best]),

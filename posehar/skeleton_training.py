@@ -146,7 +146,10 @@ def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
     if not mapping:
         raise DatasetLayoutError(f"{sf.path}: its labels ({', '.join(sf.classes[:4])}, ...) are not classes of this "
                                  "model and no vocabulary maps them")
-    return {k: v for k, v in mapping.items() if v in classes}
+    mapped = {k: v for k, v in mapping.items() if v in classes}
+    if not mapped:
+        raise DatasetLayoutError(f"{sf.path}: the vocabulary maps none of its labels to a class of this model")
+    return mapped
 
 
 def sample_sequences(samples, views: int = 0, seed: int = 0) -> tuple[list[KeypointSequence], list[str], list[str]]:

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import KeypointFormatError
 from ..layouts import HAND_JOINTS
-from ..sequence import KeypointSequence
+from ..sequence import KeypointSequence, write_atomically
 from ..store import KeypointStore, make_key
 
 BODY_JOINTS = 33
@@ -90,12 +90,7 @@ def export_pyskl(store: KeypointStore | str | os.PathLike, out: str | os.PathLik
             "annotations": annotations, "classes": classes}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(data, fh, protocol=PICKLE_PROTOCOL)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, out)
+    write_atomically(out, lambda fh: pickle.dump(data, fh, protocol=PICKLE_PROTOCOL))
     return data
 
 
