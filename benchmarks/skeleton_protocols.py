@@ -59,7 +59,7 @@ from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # 
 from posehar.evaluation import Report  # noqa: E402
 from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
 from posehar.pairs import pair_from_clips  # noqa: E402
-from posehar.predict import UNKNOWN, predict_sequence  # noqa: E402
+from posehar.prediction import UNKNOWN, predict_sequence  # noqa: E402
 from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS,  # noqa: E402
                                        skeleton_sequences)
 

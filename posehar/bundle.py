@@ -169,7 +169,7 @@ def _versions() -> dict[str, str]:
     import sklearn
     import torch
 
-    from . import __version__
+    from ._version import __version__
 
     return {"posehar": __version__, "torch": torch.__version__, "scikit-learn": sklearn.__version__,
             "mediapipe": mediapipe.__version__, "numpy": np.__version__, "python": platform.python_version()}

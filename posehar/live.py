@@ -30,7 +30,7 @@ from .errors import VideoError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from .models import get_model
 from .pose import PoseSettings, PoseTracker
-from .predict import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN
+from .prediction import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN
 from .sequence import KeypointSequence
 from .stream import StreamingClassifier
 from .video import check_video_path

@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from . import __version__
+from ._version import __version__
 from .errors import NPZ_READ_ERRORS, StoreError
 from .pose import PoseSettings
 from .sequence import KeypointSequence, write_atomically

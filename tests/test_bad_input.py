@@ -24,7 +24,8 @@ from posehar.errors import (
     PoseModelError,
     VideoError,
 )
-from posehar.predict import NO_PERSON, predict_action
+from posehar.predict import predict_action
+from posehar.prediction import NO_PERSON
 from posehar.sequence import KeypointSequence, load_batch
 from posehar.video import VideoReader
 

@@ -308,7 +308,7 @@ def test_pose_options_on_keypoint_data_are_refused(capsys, data3, tmp_path, no_w
 
 def test_prediction_json_writes_nan_as_null():
     """The report of `predict --json` is always valid JSON (no NaN); checked on a NaN value."""
-    from posehar.predict import ActionPrediction
+    from posehar.prediction import ActionPrediction
 
     r = ActionPrediction("hello", float("nan"), {"hello": float("nan")}, [("hello", float("nan"))], 1, 1.0, 30.0,
                          0.1, "x", "m")

@@ -10,7 +10,7 @@ import pytest
 
 from posehar import predict_action
 from posehar.overlay import contact_sheet, write_overlay
-from posehar.predict import NO_PERSON, predict_sequence, save_timeline
+from posehar.prediction import NO_PERSON, predict_sequence, save_timeline
 from posehar.sequence import KeypointSequence, load_batch
 
 

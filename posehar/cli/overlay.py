@@ -24,7 +24,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..overlay import contact_sheet, keypoints_mismatch, write_overlay
     from ..pose import extract_keypoints
-    from ..predict import predict_sequence
+    from ..prediction import predict_sequence
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
     from ..sequence import KeypointSequence

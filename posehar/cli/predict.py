@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
     from ..overlay import contact_sheet, write_overlay
-    from ..predict import predict_action, save_timeline
+    from ..predict import predict_action
+    from ..prediction import save_timeline
     from ..sequence import KeypointSequence
     from .pose import warn_unread_hands
 

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import NoPersonError
 from ..layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from ..pairs import PAIR_LAYOUT, pair_from_sequences
-from ..predict import ActionPrediction, Segment, predict_sequence
+from ..prediction import ActionPrediction, Segment, predict_sequence
 from ..sequence import KeypointSequence
 from ..video import VideoReader, check_video_path
 from .tracker import TrackerConfig, drop_background, keep_track, stitch
