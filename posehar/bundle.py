@@ -37,16 +37,13 @@ import numpy as np
 
 from .augment import AugmentConfig
 from .encoder import GRUEncoder
+from .bundle_files import BUNDLE_FORMAT, CLASSIFIER, CONFIG, ENCODER, MODEL_CARD
 from .errors import NPZ_READ_ERRORS, ModelBundleError
 from .features import FeatureConfig
 from .modelcard import render_model_card
 from .outputs import json_safe
 
-BUNDLE_FORMAT = "posehar-model"
 BUNDLE_VERSION = 1
-CONFIG = "config.json"
-ENCODER = "encoder.safetensors"
-CLASSIFIER = "classifier.npz"
 # How bundles written before these parameters existed were trained: no finger features, and the
 # encoder kept from its best validation epoch (early stopping).
 OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
@@ -275,7 +272,7 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
     if model_card is None:
         shown = {**config, "params": {**OLDER_BUNDLE_PARAMS, **config["params"]}}
         model_card = render_model_card(name, json.loads(json.dumps(shown, default=float)), digest=digest)
-    (tmp / "README.md").write_text(model_card)
+    (tmp / MODEL_CARD).write_text(model_card)
     mode = 0o666 & ~_umask()
     for f in tmp.iterdir():  # safetensors writes 0600; every file of a bundle gets the same mode
         os.chmod(f, mode)

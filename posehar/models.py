@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .bundle import load_model
+from .bundle_files import CONFIG
 from .errors import ModelBundleError
 
 DEFAULT_MODEL = "body_actions"
@@ -26,7 +27,7 @@ def models_dir() -> Path:
 def list_models() -> list[str]:
     """Names of the shipped model bundles."""
     root = models_dir()
-    return sorted(p.name for p in root.iterdir() if (p / "config.json").is_file()) if root.is_dir() else []
+    return sorted(p.name for p in root.iterdir() if (p / CONFIG).is_file()) if root.is_dir() else []
 
 
 def resolve_model(model: str | os.PathLike | None) -> Path:
@@ -53,7 +54,7 @@ def get_model(model=None):
     if hasattr(model, "predict_proba"):
         return model
     path = resolve_model(model)
-    cfg = path / "config.json"
+    cfg = path / CONFIG
     return _cached(str(path.resolve()), cfg.stat().st_mtime_ns if cfg.exists() else 0)
 
 

@@ -19,10 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bundle_files import BUNDLE_FILES, BUNDLE_FORMAT, CONFIG
 from .errors import PoseharError
 
-# The files a posehar model bundle folder may hold (see posehar.bundle).
-BUNDLE_FILES = frozenset({"config.json", "encoder.safetensors", "classifier.npz", "README.md"})
 
 
 class OutputPathError(PoseharError, ValueError):
@@ -47,13 +46,13 @@ def is_bundle_dir(path: str | os.PathLike) -> bool:
     if not p.is_dir() or p.is_symlink():
         return False
     names = {q.name for q in p.iterdir()}
-    if not names <= BUNDLE_FILES or "config.json" not in names:
+    if not names <= BUNDLE_FILES or CONFIG not in names:
         return False
     try:
-        config = json.loads((p / "config.json").read_text(encoding="utf-8"))
+        config = json.loads((p / CONFIG).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(config, dict) and config.get("format") == "posehar-model"
+    return isinstance(config, dict) and config.get("format") == BUNDLE_FORMAT
 
 
 def _same(a: Path, b: Path) -> bool:
