@@ -42,6 +42,7 @@ from .errors import NPZ_READ_ERRORS, ModelBundleError
 from .features import FeatureConfig
 from .modelcard import render_model_card
 from .outputs import json_safe
+from .video import MAX_FPS, MIN_FPS
 
 BUNDLE_VERSION = 1
 # How bundles written before these parameters existed were trained: no finger features, and the
@@ -50,7 +51,7 @@ OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pk", ".p", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 # Bounds on what a config may ask for, so an edited config cannot make posehar allocate
 # gigabytes: (low, high) inclusive.
-_BOUNDS = {"fps": (0.1, 1000.0), "window": (1, 10_000), "hidden_size": (1, 4096), "num_layers": (1, 8),
+_BOUNDS = {"fps": (MIN_FPS, MAX_FPS), "window": (1, 10_000), "hidden_size": (1, 4096), "num_layers": (1, 8),
            "input_dim": (1, 100_000)}
 _DIGEST_FILES = (CONFIG, ENCODER, CLASSIFIER)
 

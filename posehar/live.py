@@ -33,7 +33,7 @@ from .pose import PoseSettings, PoseTracker
 from .prediction import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN
 from .sequence import KeypointSequence
 from .stream import StreamingClassifier
-from .video import check_video_path
+from .video import MAX_FPS, MIN_FPS, check_video_path
 
 
 @dataclass
@@ -73,7 +73,7 @@ class FrameSource:
         if not self.cap.isOpened():
             raise VideoError(f"cannot open video source {source!r} (no such camera, unreachable URL or unreadable file)")
         fps = float(self.cap.get(cv2.CAP_PROP_FPS) or 0.0)
-        self.fps = fps if 0 < fps <= 1000 else 30.0
+        self.fps = fps if MIN_FPS <= fps <= MAX_FPS else 30.0
         self.paced = realtime or not self.is_file  # drop frames instead of blocking the decoder
         self.max_frames = max_frames
         self.read = self.dropped = self.taken = 0

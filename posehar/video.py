@@ -20,7 +20,8 @@ _TRUNCATED_FRACTION = 0.9
 # What a container may announce before posehar refuses it (a garbled header, e.g. an mp4 time
 # scale of 0, reads as an fps of 0.002 or a frame count in the billions): 0.1-1000 fps, at most
 # 10 million frames (over 90 hours at 30 fps), at most 16384 pixels a side.
-_MIN_FPS, _MAX_FPS, _MAX_FRAMES, _MAX_SIDE = 0.1, 1000.0, 10_000_000, 16384
+MIN_FPS, MAX_FPS = 0.1, 1000.0  # frame rates posehar reads (videos, cameras, model bundles)
+_MAX_FRAMES, _MAX_SIDE = 10_000_000, 16384
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ def _info(p: Path, cap: cv2.VideoCapture) -> VideoInfo:
     fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
     if fps == 0:  # not announced: assume a camera's 30
         fps = 30.0
-    if not np.isfinite(fps) or not _MIN_FPS <= fps <= _MAX_FPS:
-        raise VideoError(f"{p}: its header announces {fps:g} frames per second (posehar reads {_MIN_FPS:g}-"
-                         f"{_MAX_FPS:g}); the file is damaged or not a normal video")
+    if not np.isfinite(fps) or not MIN_FPS <= fps <= MAX_FPS:
+        raise VideoError(f"{p}: its header announces {fps:g} frames per second (posehar reads {MIN_FPS:g}-"
+                         f"{MAX_FPS:g}); the file is damaged or not a normal video")
     count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     if not np.isfinite(count) or count > _MAX_FRAMES:
         raise VideoError(f"{p}: its header announces {count:g} frames (posehar reads at most {_MAX_FRAMES:,}); "
