@@ -54,17 +54,24 @@ def train_folder(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, p
     return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
-def fit_and_save(X, y, groups, out, record: dict, progress: bool = True,
-                 **params) -> tuple[PoseActionClassifier, dict]:
-    """The final fit on everything, its time and best validation accuracy in ``record``, saved as a bundle."""
+def final_fit(X, y, groups, record: dict, progress: bool = True, **params) -> PoseActionClassifier:
+    """The final fit on everything; the model it started from, its time and best validation accuracy in ``record``."""
     base = params.get("encoder_from")
     if base is not None:
-        record["fine_tuned_from"] = {"classes": len(base.classes_), **{k: base.training_.get(k) for k in
-                                                                       ("command", "date") if k in getattr(base, "training_", {})}}
+        made = getattr(base, "training_", {})
+        record["fine_tuned_from"] = {"classes": len(base.classes_),
+                                     **{k: made[k] for k in ("command", "date") if k in made}}
     start = time.perf_counter()
     clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
     record["fit_seconds"] = time.perf_counter() - start
     record["validation_accuracy"] = max(clf.history_.get("val_accuracy") or [float("nan")])
+    return clf
+
+
+def fit_and_save(X, y, groups, out, record: dict, progress: bool = True,
+                 **params) -> tuple[PoseActionClassifier, dict]:
+    """:func:`final_fit`, saved as a bundle with ``record`` as its training record."""
+    clf = final_fit(X, y, groups, record, progress, **params)
     save_model(clf, out, training=record)
     return clf, record
 
@@ -141,13 +148,7 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     if test is None or (cv > 1 and not skeletons):  # skeleton sets: their protocol's test part is the figure
         make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
-    base = params.get("encoder_from")
-    if base is not None:
-        record["fine_tuned_from"] = {"classes": len(base.classes_), **{k: base.training_.get(k) for k in
-                                                                       ("command", "date") if k in getattr(base, "training_", {})}}
-    start = time.perf_counter()
-    clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
-    record["fit_seconds"] = time.perf_counter() - start
+    clf = final_fit(X, y, groups, record, progress, **params)
     if test is not None:
         Xt, yt, _ = store_sequences(test.samples, store_root, settings)
         record["test"] = Report.from_predictions(yt, clf.predict(Xt), clf.classes_).__dict__
