@@ -64,10 +64,8 @@ def cross_validate(make_model, X: Sequence[KeypointSequence], y, groups=None, fo
     """Grouped K-fold (no group in both train and test) when ``groups`` is given, else stratified.
 
     ``make_model()`` returns a fresh unfitted estimator. Returns per-fold accuracies, their
-    mean and std, the pooled report and the time spent.
+    mean and std, the pooled report and the time spent (:func:`run_folds`).
     """
-    from tqdm.auto import tqdm
-
     y = np.asarray(y).astype(str)
     if groups is not None:
         groups = np.asarray(groups)
@@ -79,14 +77,26 @@ def cross_validate(make_model, X: Sequence[KeypointSequence], y, groups=None, fo
     else:
         splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
         protocol = f"stratified {folds}-fold CV (no groups given: NOT a cross-person figure)"
-    accs, y_pred = [], np.empty(len(y), dtype=object)
+
+    def fit_predict(tr: np.ndarray, te: np.ndarray) -> np.ndarray:
+        model = make_model().fit([X[i] for i in tr], y[tr], None if groups is None else groups[tr])
+        return model.predict([X[i] for i in te])
+
+    return run_folds(y, splits, fit_predict, protocol, progress)
+
+
+def run_folds(labels: np.ndarray, splits, fit_predict, protocol: str, progress: bool = True) -> dict:
+    """Cross-validation's record: ``fit_predict(train rows, test rows)`` -> the test rows' predictions,
+    for each (train, test) of ``splits``; per-fold accuracies, their mean and std, the pooled report
+    of every row's prediction and the time spent."""
+    from tqdm.auto import tqdm
+
+    labels = np.asarray(labels).astype(str)
+    accs, pred = [], np.empty(len(labels), dtype=object)
     start = time.perf_counter()
     for tr, te in tqdm(splits, desc="cross-validation", unit="fold", disable=not progress):
-        model = make_model()
-        model.fit([X[i] for i in tr], y[tr], None if groups is None else groups[tr])
-        pred = model.predict([X[i] for i in te])
-        y_pred[te] = pred
-        accs.append(float((pred == y[te]).mean()))
-    report = Report.from_predictions(y, y_pred.astype(str), np.unique(y))
+        pred[te] = fit_predict(tr, te)
+        accs.append(float((pred[te] == labels[te]).mean()))
+    report = Report.from_predictions(labels, pred.astype(str), np.unique(labels))
     return {"protocol": protocol, "fold_accuracy": accs, "accuracy_mean": float(np.mean(accs)),
             "accuracy_std": float(np.std(accs)), "report": report.__dict__, "seconds": time.perf_counter() - start}

@@ -14,7 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from .body import to_common
-from .datasets.skeleton_file import SkeletonFile
+from .datasets.skeleton_file import SkeletonFile, cross_subject_folds
+from .evaluation import run_folds
 from .geometry import View
 from .proportions import Proportions
 from .sequence import KeypointSequence
@@ -106,25 +107,9 @@ def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model, train_data,
     """K-fold grouped by ``subjects``: ``make_model()`` fit on ``train_data(train rows)`` ->
     (sequences, labels, groups), scored on ``test_data(test rows)`` -> sequences. Same record as
     :func:`posehar.evaluation.cross_validate`; ``unit`` names what a group is."""
-    import time
-
-    from tqdm.auto import tqdm
-
-    from .datasets.skeleton_file import cross_subject_folds
-    from .evaluation import Report
-
-    pred = np.empty(len(labels), dtype=object)
-    accs = []
-    start = time.perf_counter()
     splits = cross_subject_folds(subjects, folds, seed)
-    for train_idx, test_idx in tqdm(splits, desc="cross-validation", unit="fold", disable=not progress):
-        X, yy, g = train_data(train_idx)
-        pred[test_idx] = make_model().fit(X, yy, g).predict(test_data(test_idx))
-        accs.append(float((pred[test_idx] == labels[test_idx]).mean()))
-    report = Report.from_predictions(labels, pred.astype(str), np.unique(labels))
-    return {"protocol": f"grouped {len(splits)}-fold CV by {unit} (no {unit} in both train and test)",
-            "fold_accuracy": accs, "accuracy_mean": float(np.mean(accs)), "accuracy_std": float(np.std(accs)),
-            "report": report.__dict__, "seconds": time.perf_counter() - start}
+    return run_folds(labels, splits, lambda tr, te: make_model().fit(*train_data(tr)).predict(test_data(te)),
+                     f"grouped {len(splits)}-fold CV by {unit} (no {unit} in both train and test)", progress)
 
 
 def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
