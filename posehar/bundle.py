@@ -31,7 +31,7 @@ import os
 import platform
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,9 @@ from .features import FeatureConfig
 from .modelcard import render_model_card
 from .outputs import json_safe
 from .video import MAX_FPS, MIN_FPS
+
+if TYPE_CHECKING:
+    from .classifier import PoseActionClassifier
 
 BUNDLE_VERSION = 1
 # How bundles written before these parameters existed were trained: no finger features, and the
@@ -189,7 +192,7 @@ def forcing(path: str | os.PathLike):
         _FORCED.reset(token)
 
 
-def save_model(clf, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None,
+def save_model(clf: PoseActionClassifier, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None,
                force: bool = False) -> Path:
     """Write a fitted PoseActionClassifier as a bundle folder (atomically: temp folder, then rename).
 
@@ -365,7 +368,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     return config
 
 
-def load_model(path: str | os.PathLike, expect_digest: str | None = None):
+def load_model(path: str | os.PathLike, expect_digest: str | None = None) -> PoseActionClassifier:
     """Load a bundle folder as a fitted PoseActionClassifier, executing no code from the files.
 
     With ``expect_digest``, the bundle must have that :func:`bundle_digest` (else ModelBundleError)."""

@@ -539,6 +539,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
+        """The most probable class of each sequence (``classes_`` values; no 'unknown': see predict_action)."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(1)]
 

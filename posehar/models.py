@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .bundle import load_model
 from .bundle_files import CONFIG
 from .errors import ModelBundleError
+
+if TYPE_CHECKING:
+    from .classifier import PoseActionClassifier
 
 DEFAULT_MODEL = "body_actions"
 
@@ -49,7 +53,7 @@ def _cached(path: str, mtime_ns: int):
     return load_model(path)
 
 
-def get_model(model=None):
+def get_model(model: str | os.PathLike | PoseActionClassifier | None = None) -> PoseActionClassifier:
     """A fitted classifier: ``model`` may be a name, a bundle path, None (default) or a classifier."""
     if hasattr(model, "predict_proba"):
         return model

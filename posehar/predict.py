@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,7 +16,12 @@ from .sequence import KeypointSequence
 from .stream import STREAM_MIN_SECONDS, stream_video
 from .video import check_video_path, probe_video
 
-def predict_action(video: str | os.PathLike | KeypointSequence, model=None, top_k: int = 3,
+if TYPE_CHECKING:
+    from .classifier import PoseActionClassifier
+
+
+def predict_action(video: str | os.PathLike | KeypointSequence,
+                   model: str | os.PathLike | PoseActionClassifier | None = None, top_k: int = 3,
                    stride: int = 1, max_frames: int | None = None, smoothing: int = 3,
                    progress: bool = False, streaming: bool | None = None,
                    keypoints_dir: str | os.PathLike | None = None, people: str = "one") -> ActionPrediction:

@@ -64,9 +64,11 @@ class ActionPrediction:
 
     @property
     def no_person(self) -> bool:
+        """Whether no person was found (label ``"no person"``)."""
         return self.label == NO_PERSON
 
     def to_dict(self) -> dict:
+        """The result as plain data (as JSON writes it), without its keypoints."""
         d = asdict(self)
         d.pop("keypoints")
         d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
@@ -77,6 +79,7 @@ class ActionPrediction:
         return json.dumps(json_safe(self.to_dict()), indent=indent, allow_nan=False)
 
     def timeline_csv(self) -> str:
+        """The timeline as CSV text, one row per segment."""
         rows = ["start_s,end_s,start_frame,end_frame,label,confidence"]
         rows += [f"{s.start_s:.3f},{s.end_s:.3f},{s.start_frame},{s.end_frame},{s.label},{s.confidence:.4f}"
                  for s in self.timeline]
