@@ -38,7 +38,7 @@ import numpy as np
 from .augment import AugmentConfig
 from .encoder import GRUEncoder
 from .bundle_files import BUNDLE_FORMAT, CLASSIFIER, CONFIG, ENCODER, MODEL_CARD
-from .errors import NPZ_READ_ERRORS, ModelBundleError
+from .errors import NPZ_READ_ERRORS, PICKLE_SUFFIXES, ModelBundleError
 from .features import FeatureConfig
 from .modelcard import render_model_card
 from .outputs import json_safe
@@ -51,7 +51,6 @@ BUNDLE_VERSION = 1
 # How bundles written before these parameters existed were trained: no finger features, and the
 # encoder kept from its best validation epoch (early stopping).
 OLDER_BUNDLE_PARAMS = {"fingers": False, "early_stopping": True}
-_PICKLE_SUFFIXES = {".pkl", ".pickle", ".pk", ".p", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"}
 # Bounds on what a config may ask for, so an edited config cannot make posehar allocate
 # gigabytes: (low, high) inclusive.
 _BOUNDS = {"fps": (MIN_FPS, MAX_FPS), "window": (1, 10_000), "hidden_size": (1, 4096), "num_layers": (1, 8),
@@ -327,7 +326,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         raise ModelBundleError(f"model not found: {path} (pass a bundle folder or a shipped model name)")
     if not path.is_dir():
         raise ModelBundleError(f"{path} is not a model bundle folder (expected {CONFIG}, {ENCODER}, {CLASSIFIER})")
-    unsafe = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _PICKLE_SUFFIXES)
+    unsafe = sorted(p.name for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if unsafe:
         raise ModelBundleError(
             f"{path} contains {', '.join(unsafe)}: posehar never loads pickle-like files, which can run code; "

@@ -12,6 +12,9 @@ import zlib
 NPZ_READ_ERRORS: tuple[type[BaseException], ...] = (
     zipfile.BadZipFile, zlib.error, struct.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
 )
+# Suffixes of files whose loading can run code (pickle and the formats built on it): posehar refuses
+# them wherever it reads a model or a dataset.
+PICKLE_SUFFIXES = frozenset({".pkl", ".pickle", ".pk", ".p", ".pt", ".pth", ".joblib", ".bin", ".ckpt", ".npy"})
 
 
 class PoseharError(Exception):

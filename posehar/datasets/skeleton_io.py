@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..errors import DatasetLayoutError
+from ..errors import PICKLE_SUFFIXES, DatasetLayoutError
 from .base import existing_dir, preview
 
 # Kinect v1 SDK order (NUI_SKELETON_POSITION_*): G3D, MSRC-12, Kinder-Gator, NW-UCLA.
@@ -27,7 +27,6 @@ KINECT_V1_JOINTS: tuple[str, ...] = (
     "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
     "HipRight", "KneeRight", "AnkleRight", "FootRight",
 )
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".pk", ".p")
 
 
 def refuse_pickle(path: Path) -> None:
