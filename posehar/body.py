@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import KeypointFormatError
 from .geometry import View, project_depth
-from .layouts import COMMON_BODY, get_layout
+from .layouts import COMMON_BODY, KINECT_V1_JOINTS, get_layout
 from .proportions import Proportions, reproportion
 from .sequence import KeypointSequence
 from .skeleton import SkeletonClip
@@ -117,9 +117,6 @@ def _limbs(fmt: str, left: str, right: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_KINECT_V1 = ("HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
-              "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
-              "HipRight", "KneeRight", "AnkleRight", "FootRight")
 _KINECT_LIMBS = _limbs("{Part}{side}", "Left", "Right")
 
 
@@ -142,7 +139,7 @@ SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
                  ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3, depth=2,
                  depth_scale=MEDIAPIPE_DEPTH_SCALE, visible=MEDIAPIPE_VISIBLE, in_frame_only=True),
     # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
-    SourceLayout("kinect_v1", _KINECT_V1, "camera3d",
+    SourceLayout("kinect_v1", KINECT_V1_JOINTS, "camera3d",
                  (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS)),
     # UTD-MHAD's own order, head first.
     SourceLayout("utd_mhad", ("head", "shoulder_center", "spine", "hip_center", "shoulder_L", "elbow_L", "wrist_L",

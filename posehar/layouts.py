@@ -14,6 +14,7 @@ the source gave that depth; a model trained on it reads any source that has a ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .errors import KeypointFormatError
@@ -74,14 +75,16 @@ MEDIAPIPE_POSE = Layout(
     normalised=True,
 )
 
+# The Kinect v1 SDK's joint names in its order (NUI_SKELETON_POSITION_*): G3D, MSRC-12, Kinder-Gator, NW-UCLA.
+KINECT_V1_JOINTS: tuple[str, ...] = (
+    "HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
+    "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
+    "HipRight", "KneeRight", "AnkleRight", "FootRight",
+)
+
 KINECT_V1 = Layout(
     name="kinect_v1",
-    joints=(
-        "hip_center", "spine", "shoulder_center", "head", "shoulder_left", "elbow_left",
-        "wrist_left", "hand_left", "shoulder_right", "elbow_right", "wrist_right", "hand_right",
-        "hip_left", "knee_left", "ankle_left", "foot_left", "hip_right", "knee_right",
-        "ankle_right", "foot_right",
-    ),
+    joints=tuple(re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower() for name in KINECT_V1_JOINTS),  # hip_center, ...
     channels=3,
     edges=(
         (0, 1), (1, 2), (2, 3), (2, 4), (4, 5), (5, 6), (6, 7), (2, 8), (8, 9), (9, 10),

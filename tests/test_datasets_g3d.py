@@ -148,7 +148,7 @@ def test_real_skeleton_xml(g3d_samples):
 
 def test_json_frames(g3d_samples):
     from posehar.datasets import read_g3d_json_frames
-    from posehar.datasets.skeleton_io import KINECT_V1_JOINTS
+    from posehar.layouts import KINECT_V1_JOINTS
 
     clip = read_g3d_json_frames(g3d_samples / "json_frames" / "1" / "PunchRight" / "0.json")
     assert clip.joints.shape == (50, 20, 3) and clip.joint_names == KINECT_V1_JOINTS and clip.fps == 30.0

@@ -8,7 +8,7 @@ import pytest
 from posehar.datasets import MSRC12, read_msrc12, read_msrc12_window, read_skeleton_sample
 from posehar.datasets.msrc12 import MSRC12_GESTURES, read_msrc12_csv, read_tagstream, windows
 from posehar.datasets.protocols import protocol_split
-from posehar.datasets.skeleton_io import KINECT_V1_JOINTS
+from posehar.layouts import KINECT_V1_JOINTS
 from posehar.errors import DatasetLayoutError
 
 

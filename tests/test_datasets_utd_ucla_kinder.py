@@ -14,7 +14,7 @@ from posehar.datasets import (
     read_utd_skeleton,
 )
 from posehar.datasets.protocols import PROTOCOLS, protocol_split
-from posehar.datasets.skeleton_io import KINECT_V1_JOINTS
+from posehar.layouts import KINECT_V1_JOINTS
 from posehar.datasets.utd_mhad import UTD_JOINTS
 from posehar.errors import DatasetLayoutError
 

@@ -40,7 +40,8 @@ from ..layouts import KINECT_V1
 from ..sequence import KeypointSequence
 from ..skeleton import SkeletonClip
 from .base import IMAGE_EXTENSIONS, ActionDataset, Sample, existing_dir, preview, subdirs
-from .skeleton_io import KINECT_V1_JOINTS, floats, read_bytes
+from ..layouts import KINECT_V1_JOINTS
+from .skeleton_io import floats, read_bytes
 
 ACTIONS = (
     "punch_right", "punch_left", "kick_right", "kick_left", "defend", "golf_swing",

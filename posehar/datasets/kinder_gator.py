@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import DatasetLayoutError
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample, preview
-from .skeleton_io import KINECT_V1_JOINTS, find_files, floats, read_bytes, subject_folds
+from ..layouts import KINECT_V1_JOINTS
+from .skeleton_io import find_files, floats, read_bytes, subject_folds
 
 KINDER_GATOR_MOTIONS: tuple[str, ...] = (
     "Bend your knee while raising your leg", "Bend your other knee while raising your leg", "Bow",

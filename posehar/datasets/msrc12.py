@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import DatasetLayoutError
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample, preview
-from .skeleton_io import KINECT_V1_JOINTS, find_files, floats, read_lines, subject_folds
+from ..layouts import KINECT_V1_JOINTS
+from .skeleton_io import find_files, floats, read_lines, subject_folds
 
 MSRC12_GESTURES: tuple[str, ...] = (
     "G1 lift outstretched arms (start music/raise volume)", "G2 duck (crouch or hide)",

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..errors import DatasetLayoutError
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample
-from .skeleton_io import KINECT_V1_JOINTS, finite_array, find_files, read_bytes
+from ..layouts import KINECT_V1_JOINTS
+from .skeleton_io import finite_array, find_files, read_bytes
 
 UCLA_ACTION_IDS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)
 UCLA_ACTIONS: tuple[str, ...] = (

@@ -21,12 +21,6 @@ import numpy as np
 from ..errors import PICKLE_SUFFIXES, DatasetLayoutError
 from .base import existing_dir, preview
 
-# Kinect v1 SDK order (NUI_SKELETON_POSITION_*): G3D, MSRC-12, Kinder-Gator, NW-UCLA.
-KINECT_V1_JOINTS: tuple[str, ...] = (
-    "HipCenter", "Spine", "ShoulderCenter", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft", "HandLeft",
-    "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft", "KneeLeft", "AnkleLeft", "FootLeft",
-    "HipRight", "KneeRight", "AnkleRight", "FootRight",
-)
 
 
 def refuse_pickle(path: Path) -> None:
