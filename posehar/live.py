@@ -30,7 +30,7 @@ from .errors import VideoError
 from .layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from .models import get_model
 from .pose import PoseSettings, PoseTracker
-from .prediction import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN
+from .prediction import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN, check_people
 from .sequence import KeypointSequence
 from .stream import StreamingClassifier
 from .video import MAX_FPS, MIN_FPS, check_video_path
@@ -146,8 +146,7 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     tracked person's id, box, label, confidence, probabilities); the overlay draws each person in
     their own colour with id and label. ``"one"`` (default): the single-person path.
     """
-    if people not in ("one", "all"):
-        raise ValueError(f"people must be 'one' or 'all', not {people!r}")
+    check_people(people)
     if people == "all":
         return _run_live_people(source, model, realtime, smoothing, overlay, show, max_frames, on_event)
     from .overlay import draw_label, draw_skeleton

@@ -11,7 +11,7 @@ from .errors import PoseharError
 from .models import get_model, model_label
 from .pairs import PAIR_LAYOUT
 from .pose import PoseSettings, extract_keypoints
-from .prediction import NO_PERSON, ActionPrediction, predict_sequence, summarise_windows
+from .prediction import NO_PERSON, ActionPrediction, check_people, predict_sequence, summarise_windows
 from .sequence import KeypointSequence
 from .stream import STREAM_MIN_SECONDS, stream_video
 from .video import check_video_path, probe_video
@@ -40,8 +40,7 @@ def predict_action(video: str | os.PathLike | KeypointSequence,
     today's shape. Multi-person mode is not streamed.
     Raises VideoError for a missing, empty or undecodable file.
     """
-    if people not in ("one", "all"):
-        raise ValueError(f"people must be 'one' or 'all', got {people!r}")
+    check_people(people)
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     if isinstance(video, KeypointSequence):

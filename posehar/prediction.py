@@ -21,7 +21,14 @@ from .sequence import KeypointSequence
 
 UNKNOWN = "unknown"
 NO_PERSON = "no person"
+PEOPLE = ("one", "all")  # whom a video is read for: the one person in view, or everyone tracked
 MIN_PERSON_FRACTION = 0.5  # a window with a person in fewer of its frames is read as "no person"
+
+
+def check_people(people: str) -> None:
+    """ValueError unless ``people`` is one of :data:`PEOPLE`."""
+    if people not in PEOPLE:
+        raise ValueError(f"people must be 'one' or 'all', got {people!r}")
 
 
 @dataclass
