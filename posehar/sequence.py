@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .errors import NPZ_READ_ERRORS, KeypointFormatError
-from .layouts import HAND_CHANNELS, HAND_JOINTS, get_layout
+from .layouts import HAND_CHANNELS, HAND_JOINTS, KINECT_V1, MEDIAPIPE_POSE, get_layout
 
 FORMAT_VERSION = 1
 # Frame rates a sequence may declare (a 0.1 fps time-lapse to a 1000 fps camera): a tiny fps
@@ -297,7 +297,8 @@ def load_batch(path: str | os.PathLike) -> list[KeypointSequence]:
         raise KeypointFormatError(
             f"{p}: expected pose (N, T, J, C) and labels (N,), got {pose.shape} and {labels.shape}"
         )
-    layout = "mediapipe_pose" if pose.shape[2:] == (33, 4) else ("kinect_v1" if pose.shape[2:] == (20, 3) else None)
+    layout = next((lay.name for lay in (MEDIAPIPE_POSE, KINECT_V1) if pose.shape[2:] == (lay.num_joints, lay.channels)),
+                  None)
     if layout is None:
         raise KeypointFormatError(f"{p}: unknown keypoint layout with {pose.shape[2]} joints x {pose.shape[3]} channels")
     left, right = arrays.get("left_hand"), arrays.get("right_hand")

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 
 from ..errors import KeypointFormatError
-from ..layouts import HAND_JOINTS
+from ..layouts import HAND_JOINTS, KINECT_V1, MEDIAPIPE_POSE
 from ..sequence import KeypointSequence, write_atomically
 from ..store import KeypointStore, make_key
 
-BODY_JOINTS = 33
-KINECT_JOINTS = 20
+BODY_JOINTS = MEDIAPIPE_POSE.num_joints
+KINECT_JOINTS = KINECT_V1.num_joints
 PICKLE_PROTOCOL = 4  # readable by every Python 3 that PYSKL and MMAction2 support
 
 
