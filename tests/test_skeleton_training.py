@@ -129,6 +129,15 @@ def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
     r = posehar("evaluate", str(tmp_path / "mine"), str(clips), "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 0, r.stderr
     assert "accuracy: " in r.stdout and "people seen in training (10" in r.stdout
+    other = tmp_path / "other"
+    shutil.copytree(clips, other)
+    (other / "two_hand_front_clap").mkdir()
+    for i in np.flatnonzero(sf.labels == "two hand front clap")[:2]:
+        sf.sequence(int(i)).save(other / "two_hand_front_clap" / f"clip{i}.npz")
+    r = posehar("evaluate", str(tmp_path / "mine"), str(other), "--confusion", str(tmp_path / "c2.png"))
+    assert r.returncode == 0, r.stderr
+    assert ("2 of them are of classes this model does not have, counted as wrong and in no row below: "
+            "two_hand_front_clap (2)") in r.stdout
     one = tmp_path / "one"
     shutil.copytree(clips, one)
     for extra in sorted((one / "draw_triangle").iterdir())[1:]:

@@ -80,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     report = Report.from_predictions(y, pred, clf.classes_)
     out["all"] = report.__dict__
     lines = [f"accuracy: {report.accuracy:.4f} ({report.n} sequences of {Path(str(args.data)).name})"]
+    foreign = {str(c): int((y == c).sum()) for c in sorted(set(y.astype(str)) - set(map(str, clf.classes_)))}
+    if foreign:
+        out["classes_not_in_model"] = foreign
+        lines.append(f"{sum(foreign.values())} of them are of classes this model does not have, counted as wrong "
+                     "and in no row below: " + ", ".join(f"{c} ({n})" for c, n in foreign.items()))
     cv = training.get("cross_validation")
     if cv:
         lines.append(f"cross-person accuracy recorded at training ({cv['protocol']}): "
