@@ -56,6 +56,7 @@ def test_overlay_warns_when_the_keypoints_come_from_another_video(videos, tmp_pa
 def test_pose_command(videos, tmp_path):
     r = posehar("pose", videos / "seed_test_9.mp4", "-o", tmp_path / "s.npz", "--keypoints", "body", "--max-frames", 5)
     assert r.returncode == 0, r.stderr
+    assert "(body only: hands not looked for)" in r.stdout and "left hand" not in r.stdout
     from posehar.sequence import KeypointSequence
 
     assert len(KeypointSequence.load(tmp_path / "s.npz")) == 5

@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     check_outputs([Output(args.out, "-o", (".npz",))], inputs=[args.video])
     seq = extract_keypoints(args.video, settings_from(args), progress=True)
     seq.save(args.out)
-    print(f"{args.out}: {len(seq)} frames, person in {seq.person_fraction:.0%}, "
-          f"left hand {seq.left_present.mean():.0%}, right hand {seq.right_present.mean():.0%}")
+    hands = (f", left hand {seq.left_present.mean():.0%}, right hand {seq.right_present.mean():.0%}"
+             if args.keypoints == "holistic" else " (body only: hands not looked for)")
+    print(f"{args.out}: {len(seq)} frames, person in {seq.person_fraction:.0%}{hands}")
     return 0
 
 
