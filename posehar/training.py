@@ -142,8 +142,8 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     params.setdefault("layout", X[0].layout)
     params.setdefault("hands", X[0].has_hands)
     record: dict = {"dataset": name, "root": str(root), "split": split, "protocol": PROTOCOLS[name.lower()],
-                    "sequences": len(X), "groups": sorted(set(groups)), "classes": sorted(set(y)),
-                    "pose_settings": settings.as_dict(),
+                    "sequences": len(train.samples), "groups": sorted(set(groups)), "classes": sorted(set(y)),
+                    "training_views": TRAIN_VIEWS if skeletons else 0, "pose_settings": settings.as_dict(),
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     if test is None or (cv > 1 and not skeletons):  # skeleton sets: their protocol's test part is the figure
         make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731

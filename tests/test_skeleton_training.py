@@ -158,6 +158,8 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     r = posehar("train", "--dataset", "nw_ucla", "--root", str(root), "-o", str(out), "--epochs", "2")
     assert r.returncode == 0, r.stderr
     assert "nw_ucla split 1 (cross-view" in r.stdout and "test accuracy" in r.stdout
+    # the recorded training clips are counted, and the virtual viewpoints said apart
+    assert "2 sequences (each 3D recording also seen from 4 extra viewpoints)" in r.stdout, r.stdout
     r = posehar("evaluate", str(out), "--dataset", "nw_ucla", "--root", str(root), "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("accuracy: ")

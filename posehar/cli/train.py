@@ -299,7 +299,9 @@ def _print_record(args: argparse.Namespace, record: dict) -> None:
         print(f"cross-person accuracy ({cv['protocol']}): {cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f} "
               f"(folds: {', '.join(f'{a:.3f}' for a in cv['fold_accuracy'])})")
     who = "pairs of people" if record.get("people_per_sequence") == 2 else "people"
-    print(f"final model: {len(record['groups'])} {who}, {record['sequences']} sequences, classes "
+    views = (f" (each 3D recording also seen from {record['training_views']} extra viewpoints)"
+             if record.get("training_views") else "")
+    print(f"final model: {len(record['groups'])} {who}, {record['sequences']} sequences{views}, classes "
           f"{json.dumps(record['classes'])}, fit in {record['fit_seconds']:.0f} s -> {args.out}")
 
 
