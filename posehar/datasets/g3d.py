@@ -261,6 +261,8 @@ class G3D(ActionDataset):
         actors = _check_actors(set(train_actors), set(test_actors))[0 if train else 1]
         root = existing_dir(root, "G3D")
         folders = subdirs(root)
+        if folders == ["json_frames"]:  # the converted form's own folder name, as it is distributed
+            root, folders = root / "json_frames", subdirs(root / "json_frames")
         by_name = {_squash(a): a for a in ACTIONS}
         if folders and all(f.isdigit() for f in folders):
             samples = _json_frames(root, folders, actors)
@@ -312,8 +314,8 @@ def _sequences(root: Path, folders: list[str]) -> Found:
     paths += [root / f / s for f in folders if not _SEQUENCE.match(f) for s in subdirs(root / f) if _SEQUENCE.match(s)]
     if not paths:
         raise DatasetLayoutError(
-            f"G3D root {root} has neither action folders like punch_right/ nor sequence folders like "
-            f"Fighting/KinectOutput22/; found: {preview(folders)}"
+            f"G3D root {root} has neither action folders like punch_right/, sequence folders like "
+            f"Fighting/KinectOutput22/ nor actor folders 1-10 of json_frames; found: {preview(folders)}"
         )
     found = []
     for path in sorted(paths, key=lambda p: int(_SEQUENCE.match(p.name).group(1))):
