@@ -121,7 +121,7 @@ def test_g3d_errors(tmp_path):
     with pytest.raises(DatasetLayoutError, match="must be disjoint, non-empty sets of actors 1-10"):
         G3D(tmp_path, train_actors=[1, 2], test_actors=[2, 3])
     (tmp_path / "stuff").mkdir()
-    with pytest.raises(DatasetLayoutError, match=r"neither action folders like punch_right/ nor .*found: stuff"):
+    with pytest.raises(DatasetLayoutError, match=r"neither action folders like punch_right/, .* nor actor folders 1-10 of json_frames; found: stuff"):
         G3D(tmp_path)
     (tmp_path / "wave" / "take1").mkdir(parents=True)
     with pytest.raises(DatasetLayoutError, match=r"mixes action folders with others: stuff"):
