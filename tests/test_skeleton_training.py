@@ -163,6 +163,8 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     r = posehar("evaluate", str(out), "--dataset", "nw_ucla", "--root", str(root), "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("accuracy: ")
+    r = posehar("train", "--dataset", "nw_ucla", "--root", str(root), "-o", str(tmp_path / "s5"), "--split", "5")
+    assert r.returncode == 2 and r.stderr.strip().endswith("split 5 is not one of its splits"), r.stderr
     r = posehar("train", "--dataset", "ucf101", "--root", str(tmp_path), "-o", str(tmp_path / "v"))
     assert r.returncode != 0 and "error" in r.stderr and "Traceback" not in r.stderr
 

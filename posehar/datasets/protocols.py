@@ -12,15 +12,15 @@ PROTOCOLS: dict[str, str] = {
     "ucf101": "official split N (1-3) of ucfTrainTestlist; mean accuracy over the 3 splits is the standard figure",
     "hmdb51": "official split N (1-3): 70 train / 30 test clips per class",
     "ucf11": "leave-one-group-out: group N (1-25) is the test set; the standard figure averages the 25 folds",
-    "kth": "standard person split: train 11-18 + validation 1, 4, 19-21, 23-25; test 2, 3, 5-10, 22 (split ignored)",
-    "g3d": "actors 1-5 train, actors 6-10 test (split ignored)",
-    "custom": "no official split: grouped cross-validation by the groups file (split ignored)",
+    "kth": "standard person split: train 11-18 + validation 1, 4, 19-21, 23-25; test 2, 3, 5-10, 22 (one split)",
+    "g3d": "actors 1-5 train, actors 6-10 test (one split)",
+    "custom": "no official split: grouped cross-validation by the groups file (one split)",
     "ntu_rgbd": "split 1: cross-subject (the 20 training performers of Shahroudy et al. 2016); "
                 "split 2: cross-view (cameras 2, 3 train, camera 1 test)",
-    "penn_action": "the official split: each clip's own train flag, 1,258 train / 1,068 test (split ignored)",
+    "penn_action": "the official split: each clip's own train flag, 1,258 train / 1,068 test (one split)",
     "msrc12": "cross-subject, 5 folds: fold N (1-5) tests every 5th of the sorted people from the Nth",
-    "utd_mhad": "cross-subject: odd subjects 1, 3, 5, 7 train, even subjects 2, 4, 6, 8 test (split ignored)",
-    "nw_ucla": "cross-view: views 1 and 2 train, view 3 tests (split ignored)",
+    "utd_mhad": "cross-subject: odd subjects 1, 3, 5, 7 train, even subjects 2, 4, 6, 8 test (one split)",
+    "nw_ucla": "cross-view: views 1 and 2 train, view 3 tests (one split)",
     "kinder_gator": "cross-subject, 5 folds over the 20 participants (fold N = split N); "
                     "protocol='adults_to_children' trains on adults and tests on children",
 }
@@ -30,6 +30,9 @@ def protocol_split(name: str, root: str | os.PathLike, split: int = 1,
                    **options) -> tuple[ActionDataset, ActionDataset | None]:
     """(train, test) datasets of ``name``'s standard protocol; test is None where there is none (custom)."""
     key = name.lower()
+    if key in PROTOCOLS and PROTOCOLS[key].endswith("(one split)") and split != 1:
+        raise DatasetLayoutError(f"{name} has one standard split ({PROTOCOLS[key][:-len(' (one split)')]}); "
+                                 f"split {split!r} is not one of its splits")
     if key in ("ucf101", "hmdb51"):
         return (get_dataset(key, root, split=split, train=True, **options),
                 get_dataset(key, root, split=split, train=False, **options))
