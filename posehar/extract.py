@@ -41,7 +41,8 @@ class SampleResult:
     status: done (extracted now), skipped (already in the store, or same content as another
     sample), failed (input unreadable; recorded with ``reason``), error (unexpected error, not
     recorded: retried next run), busy (another process holds its lock), ignored (already keypoints).
-    ``from_store`` is True when the status comes from an earlier run's record.
+    ``from_store`` is True when the status comes from an earlier run's record; ``person_fraction``
+    is the share of frames with a person, for samples extracted in this run.
     """
 
     source: str
@@ -52,6 +53,7 @@ class SampleResult:
     seconds: float = 0.0
     reason: str = ""
     from_store: bool = False
+    person_fraction: float | None = None
 
 
 @dataclass
@@ -88,6 +90,11 @@ class ExtractReport:
         ]
         for r in self.with_status("failed") + self.with_status("error"):
             lines.append(f"  {r.status}: {r.source}: {r.reason}")
+        nobody = [r for r in self.with_status("done") if r.person_fraction == 0.0]
+        if nobody:
+            lines.append(f"no person found in {len(nobody)} extracted sample(s) (kept; a model reads them as "
+                         "'no person'):")
+            lines += [f"  no person: {r.source}" for r in nobody]
         return "\n".join(lines)
 
 
@@ -174,7 +181,8 @@ def extract_one(store_root: str, sample: "Sample", key: str, settings: PoseSetti
             return SampleResult(src, sample.label, "error", key, reason=f"{type(exc).__name__}: {exc}")
         seconds = time.perf_counter() - t0
         store.put(key, seq, sample, used, seconds)
-        return SampleResult(src, sample.label, "done", key, frames=len(seq), seconds=seconds)
+        return SampleResult(src, sample.label, "done", key, frames=len(seq), seconds=seconds,
+                            person_fraction=seq.person_fraction)
 
 
 def _from_store(store: KeypointStore, sample: "Sample", key: str, retry_failed: bool) -> SampleResult | None:

@@ -180,6 +180,15 @@ def test_cli_extract_summary_and_exit_codes(tmp_path: Path, videos: Path, capsys
     assert "done 0, skipped 2" in capsys.readouterr().out
     (root / "wave" / "broken.mp4").unlink()
     assert main(args) == 0
+    grey = root / "wave" / "nobody.mp4"  # a readable video with nobody in it: extracted, and said
+    writer = cv2.VideoWriter(str(grey), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, (160, 120))
+    for i in range(6):
+        writer.write(np.full((120, 160, 3), 40 + 5 * i, np.uint8))
+    writer.release()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "done 1, skipped 2" in out and "no person found in 1 extracted sample(s)" in out
+    assert f"  no person: {grey}" in out
     (root / "kick" / "seed_test_6.mp4").write_text("broken too")
     (root / "wave" / "seed_test_9.mp4").write_text("broken too")  # same content: failed, not skipped
     assert main(["extract", "custom", str(root), "--out", str(tmp_path / "other"), *common]) == 1
