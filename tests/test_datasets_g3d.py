@@ -169,6 +169,7 @@ def test_json_frames_dataset(g3d_samples):
     assert ds.classes == ["KickLeft", "PunchRight", "Wave"] and ds.groups == ["actor01"] * 3
     assert {s.kind for s in ds.samples} == {"g3d_json"} and len(G3D(g3d_samples / "json_frames", train=False)) == 0
     assert [len(read_skeleton_sample(s)) for s in ds.samples] == [40, 50, 9]
+    assert len(G3D(g3d_samples / "json_frames", train=None)) == 3  # both sides: actor 1 trains
     above = G3D(g3d_samples, train=True)  # the folder holding json_frames/, as the form is distributed
     assert [(s.source, s.label) for s in above.samples] == [(s.source, s.label) for s in ds.samples]
 

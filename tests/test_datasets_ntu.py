@@ -125,6 +125,8 @@ def test_dataset_and_protocols(ntu, tmp_path):
     assert len(train) == 4 and len(test) == 0
     train, test = protocol_split("ntu_rgbd", ntu, 2)  # camera 1 tests in cross-view
     assert len(train) == 0 and len(test) == 4
+    for protocol in ("xsub", "xview"):  # train=None keeps both sides, as every skeleton dataset's does
+        assert len(get_dataset("ntu_rgbd", ntu, train=None, protocol=protocol)) == 4
     assert "cross-view" in PROTOCOLS["ntu_rgbd"]
     with pytest.raises(DatasetLayoutError, match="split must be 1"):
         protocol_split("ntu_rgbd", ntu, 3)

@@ -247,18 +247,19 @@ class G3D(ActionDataset):
     ``modality``: "skeleton" (kind "kinect_skeleton", read with
     :func:`read_g3d_skeleton_folder`), "colour" (kind "frames") or "auto" (skeleton when
     every sample has one, else colour frames). Protocol: cross-actor, by default actors 1-5
-    train and 6-10 test (``train_actors``/``test_actors``). ``group`` is ``actorNN``.
+    train and 6-10 test (``train_actors``/``test_actors``); ``train=None`` keeps both. ``group`` is ``actorNN``.
     """
 
     name = "g3d"
 
     def __init__(
-        self, root: str | os.PathLike, train: bool = True, train_actors: Iterable[int] = range(1, 6),
+        self, root: str | os.PathLike, train: bool | None = True, train_actors: Iterable[int] = range(1, 6),
         test_actors: Iterable[int] = range(6, 11), modality: str = "auto",
     ) -> None:
         if modality not in MODALITIES:
             raise DatasetLayoutError(f"G3D modality must be one of {', '.join(MODALITIES)}, got {modality!r}")
-        actors = _check_actors(set(train_actors), set(test_actors))[0 if train else 1]
+        sides = _check_actors(set(train_actors), set(test_actors))
+        actors = sides[0] | sides[1] if train is None else sides[0 if train else 1]
         root = existing_dir(root, "G3D")
         folders = subdirs(root)
         if folders == ["json_frames"]:  # the converted form's own folder name, as it is distributed

@@ -190,13 +190,13 @@ class NTURGBD(ActionDataset):
 
     Samples: kind ``ntu_skeleton``, group ``Pppp`` (performer), label the NTU-60 action name
     (``A061``.. past 60). ``protocol``: ``"xsub"`` (performers of :data:`XSUB_TRAIN` train) or
-    ``"xview"`` (cameras 2 and 3 train, camera 1 test); ``train`` picks the side;
-    ``protocol=None`` keeps every file. ``missing`` lists known-bad sample names to skip.
+    ``"xview"`` (cameras 2 and 3 train, camera 1 test); ``train`` picks the side, ``train=None``
+    keeps both (as ``protocol=None`` does). ``missing`` lists known-bad sample names to skip.
     """
 
     name = "ntu_rgbd"
 
-    def __init__(self, root: str | os.PathLike, train: bool = True, protocol: str | None = "xsub",
+    def __init__(self, root: str | os.PathLike, train: bool | None = True, protocol: str | None = "xsub",
                  missing: tuple[str, ...] = ()) -> None:
         if protocol not in ("xsub", "xview", None):
             raise DatasetLayoutError(f"NTU protocol must be 'xsub', 'xview' or None, got {protocol!r}")
@@ -214,7 +214,7 @@ class NTURGBD(ActionDataset):
             actions.add(info["action"])
             in_train = {"xsub": info["performer"] in XSUB_TRAIN, "xview": info["camera"] in XVIEW_TRAIN,
                         None: train}[protocol]
-            if in_train == train:
+            if train is None or in_train == train:
                 samples.append(Sample(path, ntu_action_name(info["action"]), f"P{info['performer']:03d}", "ntu_skeleton"))
         if bad:
             raise DatasetLayoutError(f"NTU RGB+D: {len(bad)} .skeleton file(s) not named SsssCcccPpppRrrrAaaa, "
