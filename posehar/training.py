@@ -122,8 +122,9 @@ def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | N
 
 
 def train_dataset(name: str, root, store_root, out, split: int = 1, settings=None, cv: int = 0,
-                  progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
-    """Train on the train part of a dataset's standard protocol from an extracted store, test on its test part."""
+                  progress: bool = True, options: dict | None = None, **params) -> tuple[PoseActionClassifier, dict]:
+    """Train on the train part of a dataset's standard protocol from an extracted store, test on its test part;
+    ``options`` go to the dataset (e.g. ``protocol="adults_to_children"`` for Kinder-Gator)."""
     from .datasets.protocols import PROTOCOLS, protocol_split
     from .evaluation import Report
     from .pose import PoseSettings
@@ -131,7 +132,8 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
     from .skeleton_training import TRAIN_VIEWS, sample_sequences
 
     settings = settings or PoseSettings()
-    train, test = protocol_split(name, root, split)
+    options = dict(options or {})
+    train, test = protocol_split(name, root, split, **options)
     skeletons = skeleton_samples(train.samples)
     if skeletons:
         # Skeleton files: the common body, extra viewpoints of 3D recordings, no store.
@@ -141,7 +143,8 @@ def train_dataset(name: str, root, store_root, out, split: int = 1, settings=Non
         X, y, groups = store_sequences(train.samples, store_root, settings)
     params.setdefault("layout", X[0].layout)
     params.setdefault("hands", X[0].has_hands)
-    record: dict = {"dataset": name, "root": str(root), "split": split, "protocol": PROTOCOLS[name.lower()],
+    protocol = PROTOCOLS[name.lower()] + "".join(f"; {k}={v}" for k, v in options.items())
+    record: dict = {"dataset": name, "root": str(root), "split": split, "options": options, "protocol": protocol,
                     "sequences": len(train.samples), "groups": sorted(set(groups)), "classes": sorted(set(y)),
                     "training_views": TRAIN_VIEWS if skeletons else 0, "pose_settings": settings.as_dict(),
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

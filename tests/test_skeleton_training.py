@@ -165,6 +165,12 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     assert r.stdout.startswith("accuracy: ")
     r = posehar("train", "--dataset", "nw_ucla", "--root", str(root), "-o", str(tmp_path / "s5"), "--split", "5")
     assert r.returncode == 2 and r.stderr.strip().endswith("split 5 is not one of its splits"), r.stderr
+    kinder = shared / "skeletons" / "original_samples" / "kinder_gator"  # one adult, two children
+    r = posehar("train", "--dataset", "kinder_gator", "--root", str(kinder), "-o", str(tmp_path / "k"),
+                "--set", "protocol=adults_to_children")
+    assert r.returncode == 2 and "the training part of kinder_gator" in r.stderr and "holds 1 person's" in r.stderr
+    r = posehar("train", str(kinder), "-o", str(tmp_path / "k"), "--set", "protocol=adults_to_children")
+    assert r.returncode == 2 and "--set only apply with --dataset" in r.stderr, r.stderr
     r = posehar("train", "--dataset", "ucf101", "--root", str(tmp_path), "-o", str(tmp_path / "v"))
     assert r.returncode != 0 and "error" in r.stderr and "Traceback" not in r.stderr
 

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         from ..datasets.protocols import protocol_split
         from ..training import store_sequences
 
-        train, test = protocol_split(args.dataset, args.root, args.split)
+        train, test = protocol_split(args.dataset, args.root, args.split, **dict(args.options))
         X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
         args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
     elif is_clip_folder(args.data):

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ..errors import DatasetLayoutError
 from .pose import add_pose_options, positive_int, settings_from
-
-
-def _option(text: str) -> tuple[str, object]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
-        return key.replace("-", "_"), value
+from .train import dataset_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -40,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--frames-fps", type=float, default=30.0, help="frame rate of frame-folder samples (default 30)")
     p.add_argument("--retry-failed", action="store_true", help="retry samples that failed in an earlier run")
     p.add_argument("--split", type=int, help="split / fold number; train and test samples of it are both extracted (default 1)")
-    p.add_argument("--set", dest="options", type=_option, action="append", default=[], metavar="KEY=VALUE",
+    p.add_argument("--set", dest="options", type=dataset_option, action="append", default=[], metavar="KEY=VALUE",
                    help="other dataset option, passed through (VALUE read as JSON if it parses, e.g. protocol=\"random\" for ucf11)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)

@@ -150,8 +150,19 @@ def choose_cv(where: str, labels: list[str], groups: list[str], cv: int, require
     return 0
 
 
+def dataset_option(text: str) -> tuple[str, object]:
+    """A ``--set KEY=VALUE`` dataset option: VALUE read as JSON where it parses, else as text."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
-    """--dataset/--root/--store/--split and the pose settings the store was extracted with."""
+    """--dataset/--root/--store/--split/--set and the pose settings the store was extracted with."""
     from .pose import add_pose_options
 
     g = p.add_argument_group("dataset protocol (instead of DATA)")
@@ -161,6 +172,9 @@ def add_dataset_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--root", help="the dataset's root folder")
     g.add_argument("--store", help="keypoint store written by 'posehar extract'")
     g.add_argument("--split", type=int, default=1, help="split / fold number (default 1)")
+    g.add_argument("--set", dest="options", type=dataset_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="a dataset option, e.g. protocol=adults_to_children for kinder_gator (VALUE read as JSON "
+                        "where it parses)")
     add_pose_options(g)
 
 
@@ -173,7 +187,8 @@ def dataset_args(args: argparse.Namespace) -> bool:
             raise PoseharError("give a keypoint folder DATA, or --dataset NAME --root ROOT [--store STORE]")
         ignored = [opt for opt, used in (("--split", args.split != 1), ("--keypoints", args.keypoints != "holistic"),
                                          ("--stride", args.stride != 1), ("--max-frames", args.max_frames is not None),
-                                         ("--model-complexity", args.model_complexity != 1)) if used]
+                                         ("--model-complexity", args.model_complexity != 1),
+                                         ("--set", bool(getattr(args, "options", None)))) if used]
         if ignored and getattr(args, "base", None) is None:  # --from reads clips with the pose settings
             raise PoseharError(f"{', '.join(ignored)} only apply with --dataset (a store extracted with those "
                                f"settings); keypoint DATA ({args.data}) is read as it is")
@@ -222,13 +237,14 @@ def _run(args: argparse.Namespace) -> int:
     if dataset_args(args):
         from ..datasets.protocols import protocol_split
 
-        train, test = protocol_split(args.dataset, args.root, args.split)
+        train, test = protocol_split(args.dataset, args.root, args.split, **dict(args.options))
         # without a test split (custom) train_dataset cross-validates at least 2 folds
         cv = args.cv if args.cv > 1 else (2 if test is None else 0)
-        cv = choose_cv(f"{args.dataset} at {args.root}", [s.label for s in train.samples],
+        part = "the data" if test is None else "the training part"
+        cv = choose_cv(f"{part} of {args.dataset} at {args.root}", [s.label for s in train.samples],
                        [str(s.group) for s in train.samples], cv, required=test is None)
         clf, record = train_dataset(args.dataset, args.root, args.store, args.out, split=args.split,
-                                    settings=settings_from(args), cv=cv, **params)
+                                    settings=settings_from(args), cv=cv, options=dict(args.options), **params)
         if "test" in record:
             t = record["test"]
             print(f"{args.dataset} split {args.split} ({record['protocol']}): test accuracy {t['accuracy']:.4f} "
