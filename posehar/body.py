@@ -54,7 +54,7 @@ class SourceLayout:
     """One source's joints and how each common joint is read from them.
 
     space: "camera3d" (x to the sensor's left, y up, z away, metres: Kinect) or "image"
-    (x right, y down; pixels, or fractions of the frame when every value lies in [0, 1.5]).
+    (x right, y down; pixels, or fractions of the frame: see ``fractions``).
     visibility: channel holding a visibility/confidence (image sources), or None; a joint is seen
     where it is at least ``visible``.
     common: for each common joint, the source joint it is, or a weighted mean of source joints

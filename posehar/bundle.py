@@ -191,8 +191,8 @@ def forcing(path: str | os.PathLike):
         _FORCED.reset(token)
 
 
-def save_model(clf: PoseActionClassifier, path: str | os.PathLike, training: dict[str, Any] | None = None, model_card: str | None = None,
-               force: bool = False) -> Path:
+def save_model(clf: PoseActionClassifier, path: str | os.PathLike, training: dict[str, Any] | None = None,
+               model_card: str | None = None, force: bool = False) -> Path:
     """Write a fitted PoseActionClassifier as a bundle folder (atomically: temp folder, then rename).
 
     ``path`` may be new or an existing posehar bundle (replaced whole); anything else there (a

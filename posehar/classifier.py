@@ -550,16 +550,22 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return np.stack([self._vectors([item for s in orders(seq) for item in self.window_items(s)[1]]).mean(0)
                          for seq in X])
 
+    def _unsure(self, proba: np.ndarray, novelty) -> tuple[np.ndarray, np.ndarray]:
+        """(not confident, unlike the training data) for answers ``proba`` (..., K) and their novelty scores."""
+        return proba.max(-1) < self.confidence_threshold_, np.asarray(novelty) > NOVELTY_LIMIT
+
     def is_unknown(self, proba: np.ndarray, novelty: np.ndarray) -> np.ndarray:
         """True where the model is not confident or the input is unlike anything it was trained on."""
-        return (proba.max(-1) < self.confidence_threshold_) | (novelty > NOVELTY_LIMIT)
+        low, novel = self._unsure(proba, novelty)
+        return low | novel
 
     def unknown_because(self, proba: np.ndarray, novelty: float) -> list[str]:
         """Why one answer (probabilities (K,) and its novelty score) is unknown; empty where it is not."""
+        low, novel = self._unsure(proba, novelty)
         because = []
-        if proba.max() < self.confidence_threshold_:
+        if low:
             because.append(f"its probability is under the model's confidence threshold {self.confidence_threshold_:.2f}")
-        if novelty > NOVELTY_LIMIT:
+        if novel:
             because.append("the movement is unlike the model's training data")
         return because
 

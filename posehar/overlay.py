@@ -74,6 +74,11 @@ def _row_lookup(seq: KeypointSequence) -> np.ndarray:
     return lookup[np.maximum.accumulate(idx)]
 
 
+def last_frame_read(seq: KeypointSequence) -> int | None:
+    """The source frame of ``seq``'s last row (where an overlay of a capped read stops); None when empty."""
+    return int(seq.frame_indices[-1]) if len(seq) else None
+
+
 def keypoints_mismatch(seq: KeypointSequence, video: VideoInfo) -> str:
     """What shows that keypoints were not taken from ``video`` (frame rate, frame size, frames
     beyond its end), or "" where nothing does."""

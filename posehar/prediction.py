@@ -169,7 +169,7 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     smoothed = smooth(proba, smoothing)
     unknown = clf.is_unknown(smoothed, novelty)
     labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
-              for p, u, w in zip(smoothed, unknown, present >= MIN_PERSON_FRACTION)]
+              for p, u, w in zip(smoothed, unknown, weights)]
     timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
     return ActionPrediction(
         label=label, confidence=float(mean[best]),

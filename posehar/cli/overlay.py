@@ -22,7 +22,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..overlay import contact_sheet, keypoints_mismatch, write_overlay
+    from ..overlay import contact_sheet, keypoints_mismatch, last_frame_read, write_overlay
     from ..pose import extract_keypoints
     from ..prediction import predict_sequence
     from ..models import resolve_model
@@ -45,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_label:
         result = predict_sequence(seq, args.model)
         label_at = result.label_at
-    last = int(seq.frame_indices[-1]) if args.max_frames and len(seq) else None
-    write_overlay(args.video, seq, args.out, label_at=label_at, last_frame=last)
+    write_overlay(args.video, seq, args.out, label_at=label_at,
+                  last_frame=last_frame_read(seq) if args.max_frames else None)
     if args.sheet:
         contact_sheet(args.video, seq, args.sheet, label_at=label_at)
     print(f"wrote {args.out}")

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import PoseharError
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
-    from ..overlay import contact_sheet, write_overlay
+    from ..overlay import contact_sheet, last_frame_read, write_overlay
     from ..predict import predict_action
     from ..prediction import save_timeline
     from ..sequence import KeypointSequence
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                                 people=args.people)
         people = getattr(result, "people", None)
         drawn = people[0].keypoints if people else result.keypoints
-        last = int(drawn.frame_indices[-1]) if args.max_frames and drawn is not None and len(drawn) else None
+        last = last_frame_read(drawn) if args.max_frames and drawn is not None else None
         if people:
             from ..multipose.draw import people_contact_sheet, write_people_overlay
 

@@ -36,11 +36,10 @@ from xml.parsers import expat
 import numpy as np
 
 from ..errors import DatasetLayoutError
-from ..layouts import KINECT_V1
+from ..layouts import KINECT_V1, KINECT_V1_JOINTS
 from ..sequence import KeypointSequence
 from ..skeleton import SkeletonClip
 from .base import IMAGE_EXTENSIONS, ActionDataset, Sample, existing_dir, preview, subdirs
-from ..layouts import KINECT_V1_JOINTS
 from .skeleton_io import floats, read_bytes
 
 ACTIONS = (

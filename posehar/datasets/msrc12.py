@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetLayoutError
+from ..layouts import KINECT_V1_JOINTS
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample, preview
-from ..layouts import KINECT_V1_JOINTS
 from .skeleton_io import find_files, floats, read_lines, subject_folds
 
 MSRC12_GESTURES: tuple[str, ...] = (

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 
 from ..errors import DatasetLayoutError
+from ..layouts import KINECT_V1_JOINTS
 from ..skeleton import SkeletonClip
 from .base import ActionDataset, Sample
-from ..layouts import KINECT_V1_JOINTS
 from .skeleton_io import finite_array, find_files, read_bytes
 
 UCLA_ACTION_IDS = (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)

@@ -22,7 +22,6 @@ from ..errors import PICKLE_SUFFIXES, DatasetLayoutError
 from .base import existing_dir, preview
 
 
-
 def refuse_pickle(path: Path) -> None:
     """DatasetLayoutError for a pickle file: posehar never unpickles (it can run code)."""
     if path.suffix.lower() in PICKLE_SUFFIXES:
