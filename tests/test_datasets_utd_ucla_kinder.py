@@ -107,6 +107,12 @@ def test_ucla_bad_files(samples, tmp_path):
     path.write_text(json.dumps(doc)[:-20])
     with pytest.raises(DatasetLayoutError, match="not valid JSON"):
         read_ucla_json(path)
+    renamed = tmp_path / "renamed" / "a01_s09_e04_v02.json"  # its name would make it a01's clip
+    renamed.parent.mkdir()
+    renamed.write_text(json.dumps(doc))
+    for read in (lambda: read_ucla_json(renamed), lambda: read_skeleton_sample(NWUCLA(renamed.parent, train=None)[0])):
+        with pytest.raises(DatasetLayoutError, match="named a01_s09_e04_v02 but holds a02_s09_e04_v02"):
+            read()
 
 
 def test_ucla_cross_view(samples):

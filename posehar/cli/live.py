@@ -60,5 +60,6 @@ def run(args: argparse.Namespace) -> int:
         from ..errors import PoseharError
 
         raise PoseharError(f"no window was classified: {args.source} gave {summary.get('frames_processed', 0)} "
-                           "frames, fewer than one model window (unreadable, truncated or too short a source)")
+                           "frames, fewer than one model window (unreadable, truncated or too short a source; "
+                           "`posehar predict` reads a clip of any length)")
     return 0

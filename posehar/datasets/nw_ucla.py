@@ -41,7 +41,7 @@ def parse_ucla_name(stem: str) -> dict[str, int]:
 def read_ucla_json(path: str | os.PathLike) -> SkeletonClip:
     """One NW-UCLA clip: joints (T, 20, 3) metres (T may be 1); label the action name, subject
     ``sSS``; meta ``view`` (1-3), ``take``, ``action``. The json ``label`` must agree with the
-    action in ``file_name``."""
+    action in ``file_name``, and a file named ``aAA_sSS_eEE_vVV`` must hold that ``file_name``."""
     path = Path(path)
     try:
         doc = json.loads(read_bytes(path, "NW-UCLA json"))
@@ -51,6 +51,9 @@ def read_ucla_json(path: str | os.PathLike) -> SkeletonClip:
         found = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
         raise DatasetLayoutError(f"{path}: expected an object with file_name, skeletons and label; found {found}")
     info = parse_ucla_name(str(doc["file_name"]))
+    if _NAME.match(path.stem) and path.stem.lower() != str(doc["file_name"]).lower():
+        raise DatasetLayoutError(f"{path}: the file is named {path.stem} but holds {doc['file_name']} "
+                                 "(renamed? NW-UCLA's label, person and view are read from the name)")
     label = doc["label"]
     if isinstance(label, bool) or not isinstance(label, int) or UCLA_ACTION_IDS[label - 1:label] != (info["action"],):
         raise DatasetLayoutError(f"{path}: label {label!r} does not match action a{info['action']:02d} of its file_name")
