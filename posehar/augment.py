@@ -29,6 +29,7 @@ class AugmentConfig:
     depth_scale: float = 0.3     # depth multiplied by uniform 1 +- depth_scale (MediaPipe's is an estimate)
 
     def as_dict(self) -> dict:
+        """The augmentation strengths as a plain dict."""
         return asdict(self)
 
 

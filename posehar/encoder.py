@@ -51,4 +51,5 @@ class GRUEncoder(nn.Module):
         return torch.cat([mean, maxed], dim=1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Class logits (B, num_classes) of the supervised head on :meth:`encode`'s vectors, after dropout."""
         return self.head(self.dropout(self.encode(x, mask, lengths)))

@@ -29,6 +29,7 @@ class Report:
 
     @classmethod
     def from_predictions(cls, y_true, y_pred, classes) -> "Report":
+        """The report of ``y_pred`` against ``y_true``; per-class figures and the matrix cover ``classes`` only."""
         classes = [str(c) for c in classes]
         y_true, y_pred = np.asarray(y_true).astype(str), np.asarray(y_pred).astype(str)
         labels = classes + sorted((set(y_pred) | set(y_true)) - set(classes))

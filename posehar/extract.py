@@ -64,6 +64,7 @@ class ExtractReport:
     seconds: float
 
     def with_status(self, status: str) -> list[SampleResult]:
+        """The results whose status is ``status`` (done, skipped, failed, error, busy or ignored)."""
         return [r for r in self.results if r.status == status]
 
     @property

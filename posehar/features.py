@@ -81,9 +81,11 @@ class FeatureConfig:
     depth: bool = False
 
     def as_dict(self) -> dict:
+        """The configuration as a plain dict."""
         return asdict(self)
 
     def dim(self) -> int:
+        """Width of the per-frame feature vector (the sum of :meth:`blocks`' widths)."""
         return sum(width for _, width, _ in self.blocks())
 
     def blocks(self) -> list[tuple[str, int, int]]:

@@ -22,6 +22,8 @@ from .errors import KeypointFormatError
 
 @dataclass(frozen=True)
 class Layout:
+    """A keypoint layout: joints, channels per joint, skeleton edges, left/right pairs, shoulder and hip joints."""
+
     name: str
     joints: tuple[str, ...]
     channels: int
@@ -37,6 +39,7 @@ class Layout:
 
     @property
     def num_joints(self) -> int:
+        """Number of joints in the layout."""
         return len(self.joints)
 
     def mirror_index(self) -> list[int]:

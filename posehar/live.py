@@ -121,6 +121,7 @@ class FrameSource:
             yield item
 
     def close(self) -> None:
+        """Stop the reader thread and wait for it (at most 5 s); it releases the capture as it ends."""
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
@@ -201,6 +202,7 @@ class _FrameOutput:
         self.writer = None
 
     def write(self, frame: np.ndarray) -> None:
+        """Append ``frame`` to the overlay video, opened (with its folder) at the first frame; no-op without one."""
         if self.overlay is None:
             return
         if self.writer is None:
@@ -217,6 +219,7 @@ class _FrameOutput:
         return cv2.waitKey(1) & 0xFF in (ord("q"), 27)
 
     def close(self) -> None:
+        """Release the overlay video, if one was opened, and close the ``--show`` window."""
         if self.writer is not None:
             self.writer.release()
         if self.show:
@@ -391,6 +394,7 @@ def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float,
 
 
 def event_dict(event: LiveEvent) -> dict:
+    """``event`` as its JSON-line dict (``"event": "window"``), without ``people`` in single-person mode."""
     d = {"event": "window", **asdict(event)}
     if d["people"] is None:  # single-person mode: today's keys
         del d["people"]

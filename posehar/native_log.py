@@ -38,6 +38,7 @@ class NativeLogFilter:
 
     @contextmanager
     def quiet(self) -> Iterator[None]:
+        """Run the block with stderr captured, then pass on its lines that are not chatter (no-op when off)."""
         if self._buffer is None:
             yield
             return
@@ -64,6 +65,7 @@ class NativeLogFilter:
             os.write(2, kept)
 
     def close(self) -> None:
+        """Close the capture file; later :meth:`quiet` blocks leave stderr as it is."""
         if self._buffer is not None:
             self._buffer.close()
             self._buffer = None

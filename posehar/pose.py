@@ -38,6 +38,7 @@ class PoseSettings:
     min_tracking_confidence: float = 0.5
 
     def as_dict(self) -> dict:
+        """The settings as a plain dict."""
         return dict(self.__dict__)
 
 
@@ -86,6 +87,7 @@ class PoseTracker:
                 wait()
 
     def process(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]:
+        """One BGR frame's pose (33, 4), left (21, 3), right (21, 3) (zeros where absent) and found flags."""
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False
         with self._log_filter.quiet():
@@ -105,6 +107,7 @@ class PoseTracker:
         return body, left, right, (has_body, has_left, has_right)
 
     def close(self) -> None:
+        """Close the MediaPipe graph and the log filter."""
         self._graph.close()
         self._log_filter.close()
 

@@ -100,6 +100,7 @@ class KeypointSequence:
 
     @property
     def has_hands(self) -> bool:
+        """True when the sequence carries both hands' keypoints (Holistic), False for body only."""
         return self.left_hand is not None and self.right_hand is not None
 
     @property

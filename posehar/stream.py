@@ -55,6 +55,7 @@ class WindowBuffer:
         self.index = np.zeros(size, np.int64)
 
     def push(self, index: int, body: np.ndarray, left: np.ndarray, right: np.ndarray, flags) -> None:
+        """Store source frame ``index``'s keypoints and flags, overwriting the oldest frame once full."""
         i = self.count % self.size
         self.pose[i], self.left[i], self.right[i], self.flags[i], self.index[i] = body, left, right, flags, index
         self.count += 1
@@ -97,6 +98,7 @@ class StreamingClassifier:
         return None
 
     def finish(self) -> WindowResult | None:
+        """The final window's result, flush with the end; None if nothing was fed or the last push ended there."""
         n = self.buffer.count
         if n == 0 or (n >= self.window and (n - self.window) % self.hop == 0):
             return None
@@ -138,6 +140,7 @@ class KeypointSink:
         self.capacity = capacity
 
     def append(self, index: int, body, left, right, flags) -> None:
+        """Append one frame's keypoints and flags (hands ignored without ``hands``), doubling the files when full."""
         if self.n == self.capacity:  # the container's frame count was an underestimate
             self._open(self.capacity * 2)
         self.pose[self.n], self.flags[self.n], self.index[self.n] = body, flags, index
@@ -146,6 +149,7 @@ class KeypointSink:
         self.n += 1
 
     def sequence(self, fps: float, frame_size: tuple[int, int], source: str) -> KeypointSequence:
+        """The appended frames as a KeypointSequence backed by the memmaps."""
         n = self.n
         return KeypointSequence(
             pose=self.pose[:n], left_hand=self.left[:n] if self.hands else None,

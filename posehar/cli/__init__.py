@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``posehar`` argument parser, with every subcommand in ``COMMANDS`` registered."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``posehar`` on ``argv`` (default ``sys.argv[1:]``); return the exit status (2 on an error, 130 on Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -6,6 +6,7 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``posehar export-pyskl`` subcommand."""
     p = subparsers.add_parser(
         "export-pyskl",
         help="export a keypoint store to a PYSKL/MMAction2 skeleton annotation pickle",
@@ -22,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar export-pyskl``; return the exit status."""
     from ..interop.pyskl import export_pyskl
     from ..outputs import Output, check_outputs
 

@@ -11,6 +11,7 @@ from .train import dataset_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``posehar extract`` subcommand."""
     p = subparsers.add_parser(
         "extract",
         help="extract keypoints of a whole dataset into a store (parallel, resumable)",
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar extract``; return the exit status."""
     from ..datasets.protocols import all_samples
     from ..extract import extract_dataset
 

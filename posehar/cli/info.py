@@ -7,6 +7,7 @@ import json
 
 
 def register(sub) -> None:
+    """Add the ``posehar info`` subcommand."""
     p = sub.add_parser("info", help="show a model bundle's classes, settings and digest",
                        description="Check a model bundle the way loading does (checksums, every value, the "
                                    "weights) and print what it is, with its bundle digest: one sha256 over "
@@ -20,6 +21,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar info``; return the exit status."""
     from ..bundle import bundle_digest, load_model, read_config
     from ..models import resolve_model
     from ..outputs import json_safe

@@ -9,6 +9,7 @@ from .pose import add_pose_options, settings_from
 
 
 def register(sub) -> None:
+    """Add the ``posehar overlay`` subcommand."""
     p = sub.add_parser("overlay", help="draw skeletons (and the predicted action) on a video",
                        description="Write an .mp4 with body and hand skeletons drawn on every frame.")
     p.add_argument("video")
@@ -22,6 +23,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar overlay``; return the exit status."""
     from ..overlay import contact_sheet, keypoints_mismatch, last_frame_read, write_overlay
     from ..pose import extract_keypoints
     from ..prediction import predict_sequence

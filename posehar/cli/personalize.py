@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def register(sub) -> None:
+    """Add the ``posehar personalize`` subcommand."""
     p = sub.add_parser("personalize", help="adapt a model to one person from a few labelled clips of theirs",
                        description="Adapt a model to one new person ('enrolment'): its logistic regression is "
                                    "refit on a few labelled clips of that person, kept close to the trained one. "
@@ -44,6 +45,7 @@ def read_clips(path: str, settings) -> tuple[list, list[str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar personalize``; return the exit status."""
     from collections import Counter
 
     from ..bundle import save_model

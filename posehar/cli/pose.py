@@ -55,6 +55,7 @@ def settings_for_model(args: argparse.Namespace, model) -> PoseSettings:
 
 
 def register(sub) -> None:
+    """Add the ``posehar pose`` subcommand."""
     p = sub.add_parser("pose", help="extract keypoints of a video to .npz",
                        description="Run MediaPipe on a video and save its KeypointSequence (.npz, no pickle).")
     p.add_argument("video")
@@ -64,6 +65,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar pose``; return the exit status."""
     from ..outputs import Output, check_outputs
     from ..pose import extract_keypoints
 

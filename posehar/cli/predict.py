@@ -11,6 +11,7 @@ SHEET_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def register(sub) -> None:
+    """Add the ``posehar predict`` subcommand."""
     p = sub.add_parser("predict", help="recognise the action in a video",
                        description="Recognise the action in a video with a posehar model (default: the shipped one).")
     p.add_argument("video", help="video file (mp4, avi, ...) or a keypoint sequence .npz from 'posehar pose'")
@@ -36,6 +37,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``posehar predict``; return the exit status."""
     from ..errors import PoseharError
     from ..models import resolve_model
     from ..outputs import Output, check_outputs

@@ -100,6 +100,7 @@ class SkeletonFile(ActionDataset):
 
     @property
     def is_3d(self) -> bool:
+        """True when the set's joints are 3D camera-space coordinates (layout space ``camera3d``)."""
         return self.layout.space == "camera3d"
 
     def protocol(self, split: int = 1) -> tuple[str, np.ndarray, np.ndarray] | None:

@@ -17,6 +17,8 @@ _CLIP = re.compile(r"^v_[A-Za-z]+_g(\d+)_c(\d+)\.avi$", re.IGNORECASE)
 
 
 class SplitEntry(NamedTuple):
+    """One split-list line: class folder, clip file name, group (``gXX``) and 1-based class index if given."""
+
     folder: str
     filename: str
     group: str

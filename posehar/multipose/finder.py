@@ -193,6 +193,7 @@ class PeopleFinder:
 
     # -- one frame --------------------------------------------------------------------------------
     def process(self, frame_bgr: np.ndarray) -> dict[int, np.ndarray]:
+        """Follow the tracks into the next frame (scanning when due); ``{track_id: landmarks}`` of those found in it."""
         cfg = self.config
         self.frame += 1
         self.stats["frames"] += 1
@@ -270,6 +271,7 @@ class PeopleFinder:
                     self._drop_graph(young.id)
 
     def close(self) -> None:
+        """Close every follower graph, both scan landmarkers and the log filter."""
         for track_id in list(self._graphs):
             self._drop_graph(track_id)
         self._whole.close()

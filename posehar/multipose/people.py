@@ -35,6 +35,7 @@ PERSON_COLOURS = [(0, 255, 0), (255, 128, 0), (0, 128, 255), (255, 0, 255), (0, 
 
 
 def person_colour(person_id: int) -> tuple[int, int, int]:
+    """The BGR drawing colour of person ``person_id`` (1-based; the palette cycles)."""
     return PERSON_COLOURS[(person_id - 1) % len(PERSON_COLOURS)]
 
 
@@ -119,9 +120,11 @@ class PersonPrediction:
     keypoints: KeypointSequence | None = field(default=None, repr=False)
 
     def label_at(self, frame: int) -> tuple[str, float]:
+        """The timeline's label and confidence at a source frame (the person's overall label if no timeline)."""
         return ActionPrediction.label_at(self, frame)  # same timeline lookup
 
     def to_dict(self) -> dict:
+        """The person's result as plain data (as JSON writes it), without its keypoints."""
         d = asdict(self)
         d.pop("keypoints")
         d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
@@ -139,11 +142,13 @@ class PeoplePrediction(ActionPrediction):
     people: list[PersonPrediction] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """The result as plain data, with every person's entry under ``people``."""
         d = super().to_dict()
         d["people"] = [p.to_dict() for p in self.people]
         return d
 
     def to_json(self, indent: int | None = 2) -> str:
+        """The result, people included, as JSON text."""
         return json.dumps(self.to_dict(), indent=indent)
 
 
@@ -201,6 +206,7 @@ class PairResult:
     timeline: list[Segment] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """The pair's result as plain data (as JSON writes it)."""
         d = asdict(self)
         d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
         return d
@@ -215,6 +221,7 @@ class PairPrediction(PeoplePrediction):
     pairs: list[PairResult] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """The result as plain data, with ``people`` and the pair's entry under ``pairs``."""
         d = super().to_dict()
         d["pairs"] = [p.to_dict() for p in self.pairs]
         return d

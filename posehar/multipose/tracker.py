@@ -78,6 +78,7 @@ class Track:
     boxes: dict[int, np.ndarray] = field(default_factory=dict)   # kept-frame number -> box
 
     def found(self, frame: int, landmarks: np.ndarray, box: np.ndarray) -> None:
+        """Record the person at kept frame ``frame`` (landmarks, box); the track is active again with no misses."""
         self.rows[frame] = landmarks
         self.boxes[frame] = box
         self.landmarks, self.box, self.last_frame = landmarks, box, frame
@@ -94,9 +95,11 @@ class Track:
 
     @property
     def frames(self) -> int:
+        """Number of kept frames the person was found in."""
         return len(self.rows)
 
     def median_box(self) -> np.ndarray:
+        """Median (x0, y0, x1, y1) of the track's boxes over the frames it was found in."""
         return np.median(np.stack(list(self.boxes.values())), axis=0)
 
 
