@@ -31,6 +31,7 @@ import os
 import socket
 import time
 import zipfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -426,3 +427,36 @@ class KeypointStore:
             ok = rec["status"] == "ok"
             rows.append({**rec, "sequence": str(self.sequence_path(rec["key"])) if ok else None})
         return sorted(rows, key=lambda r: (str(r["label"]), r["source"], r["key"]))
+
+    def labelled_rows(self) -> list[dict]:
+        """The ok records of :meth:`manifest`: what the store can train or evaluate on.
+
+        Raises StoreError where it holds none, or one source extracted with more than one setting
+        (it would count twice: extract each setting into its own store).
+        """
+        rows = [r for r in self.manifest() if r["status"] == "ok"]
+        if not rows:
+            raise StoreError(f"{self.root} holds no extracted sequences")
+        counts = Counter((r["source"], r.get("index")) for r in rows)
+        twice = sorted({source for (source, _), n in counts.items() if n > 1})
+        if twice:
+            raise StoreError(f"{self.root} holds {twice[0]} (and {len(twice) - 1} more) under more than one pose "
+                             "setting; train on a store of one setting")
+        return rows
+
+    def labels_and_groups(self) -> tuple[list[str], list[str]]:
+        """(labels, groups) of :meth:`labelled_rows`, read from the records alone (a record without
+        a group is its own group)."""
+        rows = self.labelled_rows()
+        return ([str(r["label"]) for r in rows],
+                [str(r["group"] if r.get("group") is not None else r["source"]) for r in rows])
+
+    def labelled_sequences(self) -> tuple[list[KeypointSequence], list[str], list[str]]:
+        """(sequences, labels, groups) of every ok record, in :meth:`labelled_rows` order."""
+        labels, groups = self.labels_and_groups()
+        return [self.load(r["key"]) for r in self.labelled_rows()], labels, groups
+
+
+def is_keypoint_store(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is a posehar keypoint store (made by ``extract``, ``import-pyskl`` or ``--store``)."""
+    return (Path(folder) / "store.json").is_file()

@@ -16,6 +16,7 @@ from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
 from .sequence import load_folder
 from .skeleton_training import BODY_PARAMS, TRAIN_PROPORTIONS, skeleton_sequences
+from .store import KeypointStore, is_keypoint_store
 
 if TYPE_CHECKING:
     from .datasets.base import Sample
@@ -35,14 +36,22 @@ def describe_sources(sequences) -> list[dict]:
     return out
 
 
+def load_keypoints(folder: str | os.PathLike) -> tuple[list[KeypointSequence], list[str], list[str]]:
+    """(sequences, labels, groups) of a keypoint folder: a keypoint store (its extracted sequences,
+    grouped as they were extracted or imported) or batch files (one per person = one group)."""
+    if is_keypoint_store(folder):
+        return KeypointStore(folder, create=False).labelled_sequences()
+    return load_folder(folder)
+
+
 def train_folder(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, progress: bool = True,
                  **params) -> tuple[PoseActionClassifier, dict]:
-    """Train on a folder of keypoint batch files (one file per person = one group) and save a bundle.
+    """Train on a keypoint folder (:func:`load_keypoints`) and save a bundle.
 
     With ``cv > 1`` a grouped cross-validation by person runs first and its figures go into
     the bundle's training record. Returns (fitted classifier, training record).
     """
-    X, y, groups = load_folder(data)
+    X, y, groups = load_keypoints(data)
     make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
     record: dict = {
         "data": str(Path(data)), "sequences": len(X), "groups": sorted(set(groups)),
@@ -97,7 +106,6 @@ def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | N
     Raises StoreError naming how many are missing and the command that extracts them.
     """
     from .errors import StoreError
-    from .store import KeypointStore
 
     if skeleton_samples(samples):
         from .skeleton_training import sample_sequences
@@ -107,7 +115,7 @@ def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | N
         raise StoreError("this dataset's videos are read from a keypoint store: give --store (run 'posehar extract' "
                          "first)")
 
-    if not (Path(store_root) / "store.json").is_file():
+    if not is_keypoint_store(store_root):
         raise StoreError(f"{store_root} is not a keypoint store; run 'posehar extract DATASET ROOT --out {store_root}' first")
     store = KeypointStore(store_root, create=False)
     seqs, missing = [], []

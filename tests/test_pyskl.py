@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -104,3 +105,40 @@ def test_import_of_a_bad_file_is_one_line(tmp_path: Path, capsys, content: bytes
     assert main(["import-pyskl", str(bad), str(tmp_path / "store"), "--i-trust-this-file"]) == 2
     err = capsys.readouterr().err
     assert says in err and "Traceback" not in err
+
+
+def test_an_imported_store_trains_and_evaluates(gestures: Path, tmp_path: Path, capsys) -> None:
+    """export -> import-pyskl -> train -> evaluate, as a PYSKL user would: labels and people come through."""
+    from posehar.sequence import load_batch
+
+    made = KeypointStore(tmp_path / "made")
+    for person in ("p01", "p02", "p03", "p04"):
+        for i, seq in enumerate(load_batch(gestures / f"{person}.npz")[::6]):
+            seq.frame_size = (640, 480)  # webcam recordings; PYSKL keeps pixels
+            made.put(make_key(f"{person}-{i}", "keypoints", {}), seq,
+                     Sample(Path(f"{person}/{seq.label}_{i}"), seq.label, person, "keypoints"), {})
+    assert main(["export-pyskl", str(made.root), str(tmp_path / "g.pkl"), "--hands"]) == 0
+    assert main(["import-pyskl", str(tmp_path / "g.pkl"), str(tmp_path / "store"), "--i-trust-this-file"]) == 0
+    assert f"posehar train {tmp_path / 'store'} -o MODEL" in capsys.readouterr().out
+
+    model = tmp_path / "m"
+    assert main(["train", str(tmp_path / "store"), "-o", str(model), "--cv", "2", "--epochs", "2"]) == 0
+    record = json.loads((model / "config.json").read_text())["training"]
+    assert record["groups"] == ["p01", "p02", "p03", "p04"] and record["classes"] == ["hello", "iloveyou", "thanks"]
+    assert record["cross_validation"]["fold_accuracy"] and record["sequences"] == 60
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(tmp_path / "store"), "--confusion", str(tmp_path / "c.png")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("accuracy: ") and "(60 sequences of store)" in out and "people seen in training (4" in out
+
+
+def test_a_store_of_one_source_under_two_settings_is_not_trained_on(gestures: Path, tmp_path: Path) -> None:
+    from posehar.errors import StoreError
+    from posehar.sequence import load_batch
+
+    store = KeypointStore(tmp_path / "store")
+    seq = load_batch(gestures / "p01.npz")[0]
+    for settings in ({"keypoints": "body"}, {"keypoints": "holistic"}):
+        store.put(make_key("c", "video", settings), seq, Sample(Path("clip.mp4"), "hello", "p01", "video"), settings)
+    with pytest.raises(StoreError, match="holds clip.mp4 .and 0 more. under more than one pose setting"):
+        store.labelled_sequences()

@@ -14,7 +14,7 @@ def register(sub) -> None:
                                    "training time is printed too.")
     p.add_argument("model", help="model bundle folder or shipped model name")
     p.add_argument("data", nargs="?", help="a skeleton set .npz, a folder of keypoint .npz files (one per person), "
-                   "or a clip folder CLIPS/<class>/<video or keypoint .npz> as `train --from` reads")
+                   "a keypoint store (made by extract or import-pyskl), or a clip folder CLIPS/<class>/<video or keypoint .npz> as `train --from` reads")
     from .train import add_dataset_options
 
     add_dataset_options(p)
@@ -34,9 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from ..clips import is_clip_folder, read_clip_folder
     from ..datasets.skeleton_file import SkeletonFile
     from ..pairs import PAIR_LAYOUT
-    from ..sequence import load_folder
     from ..skeleton_training import model_labels, skeleton_sequences
-    from ..training import seen_unseen
+    from ..training import load_keypoints, seen_unseen
 
     from .pose import settings_for_model, settings_from
     from .train import dataset_args
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{sf.path.name}: {len(X)} of {len(sf)} sequences have labels the vocabulary maps to this "
                   f"model's classes; scored on those")
     else:
-        X, y, groups = load_folder(args.data)
+        X, y, groups = load_keypoints(args.data)
     y = np.asarray(y)
     pred = np.concatenate([clf.predict(X[i:i + 256]) for i in tqdm(range(0, len(X), 256), desc="evaluate", unit="batch")])
     training = getattr(clf, "training_", {})

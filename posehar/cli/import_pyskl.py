@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     check_outputs([Output(args.store, "STORE", folder=True)], inputs=[args.pickle])
 
     keys = import_pyskl(args.pickle, args.store)
-    print(f"imported {len(keys)} sequences into {args.store}")
+    print(f"imported {len(keys)} sequences into {args.store}; train on them with: "
+          f"posehar train {args.store} -o MODEL")
     return 0

@@ -17,7 +17,8 @@ def register(sub) -> None:
                                    "first (--cv), then fits the final model on everything. Or, with --dataset, "
                                    "train on the train part of a dataset's standard split from an extracted store "
                                    "and report its test part.")
-    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person), or a skeleton set "
+    p.add_argument("data", nargs="?", help="folder of keypoint .npz files (one per person), a keypoint store "
+                                           "(made by extract or import-pyskl), or a skeleton set "
                                            "file in the shared format (SET.npz: joints, offsets, joint_names, "
                                            "labels, subjects), trained in the common body layout")
     add_dataset_options(p)
@@ -71,7 +72,10 @@ def check_training_folder(data: str, cv: int) -> int:
 
     from ..errors import NPZ_READ_ERRORS
     from ..sequence import _check_declared_sizes, batch_subject
+    from ..store import KeypointStore, is_keypoint_store
 
+    if is_keypoint_store(data):
+        return choose_cv(str(data), *KeypointStore(data, create=False).labels_and_groups(), cv)
     files = sorted(Path(data).glob("*.npz")) if Path(data).is_dir() else []
     labels: list[str] = []
     groups: list[str] = []
