@@ -317,6 +317,17 @@ def test_prediction_json_writes_nan_as_null():
     assert json.loads(text)["confidence"] is None
 
 
+def test_people_prediction_json_writes_nan_as_null():
+    """`predict --people all --json` too: each person's NaN is null."""
+    from posehar.multipose.people import PeoplePrediction, PersonPrediction
+
+    person = PersonPrediction(1, 10, [0, 0, 5, 5], "hello", float("nan"), {"hello": float("nan")},
+                              [("hello", float("nan"))], 1.0)
+    r = PeoplePrediction("hello", 0.5, {"hello": 0.5}, [("hello", 0.5)], 1, 1.0, 30.0, 0.1, "x", "m", people=[person])
+    person_json = json.loads(r.to_json())["people"][0]
+    assert person_json["confidence"] is None and person_json["top_k"][0]["probability"] is None
+
+
 # ------------------------------------------------------------ items 12 and 13: exit codes and messages
 def test_live_on_a_one_frame_source_fails(capsys, videos, tmp_path, tiny_model):
     from test_bad_input import clip_frames, write_video

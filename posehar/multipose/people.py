@@ -13,7 +13,6 @@ with hands and will mostly answer ``unknown`` or worse, so prefer a body-only mo
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
@@ -146,10 +145,6 @@ class PeoplePrediction(ActionPrediction):
         d = super().to_dict()
         d["people"] = [p.to_dict() for p in self.people]
         return d
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The result, people included, as JSON text."""
-        return json.dumps(self.to_dict(), indent=indent)
 
 
 def _with_absent_hands(seq: KeypointSequence) -> KeypointSequence:
