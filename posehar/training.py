@@ -229,6 +229,7 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
                     "training_views": views, "training_proportions": TRAIN_PROPORTIONS,
                     "command": f"posehar train {folder} -o {Path(out).name} --cv {holdout}"
                                + (f" --epochs {params['epochs']}" if "epochs" in params else "")
+                               + (f" --seed {seed}" if seed else "")
                                + (f" --vocabulary {vocabulary}" if vocabulary else ""),
                     "limitations": BODY_LIMITATIONS,
                     "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

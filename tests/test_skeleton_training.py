@@ -55,6 +55,26 @@ def small_set(shared, tmp_path_factory) -> Path:
     return path
 
 
+def test_a_model_of_several_sets_is_reproduced_by_its_cards_command(small_set, tmp_path):
+    """The model card's Reproduce command (seed included) gives the same model again."""
+    import json
+    import shlex
+
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    shutil.copy(small_set, sets / "g3d.npz")  # named as the vocabulary knows it
+    r = posehar("train", str(sets), "-o", "m", "--cv", "0", "--epochs", "1", "--seed", "3", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    command = json.loads((tmp_path / "m" / "config.json").read_text())["training"]["command"]
+    assert f"Reproduce: `{command}`" in (tmp_path / "m" / "README.md").read_text()
+    assert command == f"posehar train {sets} -o m --cv 0 --epochs 1 --seed 3"
+    again = tmp_path / "again"
+    again.mkdir()
+    r = posehar(*shlex.split(command)[1:], cwd=again)
+    assert r.returncode == 0, r.stderr
+    assert (again / "m" / "encoder.safetensors").read_bytes() == (tmp_path / "m" / "encoder.safetensors").read_bytes()
+
+
 def test_train_and_evaluate_a_skeleton_file_from_the_command_line(small_set, tmp_path):
     out = tmp_path / "m"
     r = posehar("train", str(small_set), "-o", str(out), "--cv", "2", "--epochs", "3")
