@@ -35,9 +35,9 @@ def predict_action(video: str | os.PathLike | KeypointSequence,
     one model window of keypoints in memory (see :mod:`posehar.stream`); streamed results keep
     their keypoints only if ``keypoints_dir`` is given (as memmaps there), else ``keypoints`` is None.
     ``people="all"`` finds and tracks every person (body keypoints only, see
-    :mod:`posehar.multipose.people` and docs/multi_person.md): with two or more people the result
-    is a ``PeoplePrediction`` whose ``people`` lists each one's action and timeline; with one it has
-    today's shape. Multi-person mode is not streamed.
+    :mod:`posehar.multipose.people` and docs/multi_person.md): the result is then a
+    ``PeoplePrediction`` whose ``people`` lists each tracked person's action and timeline (empty when
+    nobody is found). Multi-person mode is not streamed.
     Raises VideoError for a missing, empty or undecodable file.
     """
     check_people(people)

@@ -205,4 +205,16 @@ def test_nobody_gives_the_usual_no_person_result(tmp_path):
         writer.write(np.full((120, 160, 3), 40 + 10 * i, np.uint8))
     writer.release()
     result = predict_action(video, people="all")
-    assert result.label == "no person" and result.frames_read == 12 and not hasattr(result, "people")
+    assert result.label == "no person" and result.frames_read == 12 and result.people == []
+
+
+def test_one_person_with_people_all_is_a_people_result_too(videos):
+    """The README's `predict_action(v, people="all").people` works whatever the number of people."""
+    from posehar.multipose.people import PeoplePrediction
+    from posehar.predict import predict_action
+
+    result = predict_action(videos / "seed_test_7.mp4", people="all")
+    assert isinstance(result, PeoplePrediction) and len(result.people) == 1
+    person = result.people[0]
+    assert (result.label, result.confidence) == (person.label, person.confidence) and person.label == "kick"
+    assert json.loads(result.to_json())["people"][0]["id"] == 1

@@ -157,11 +157,12 @@ def _with_absent_hands(seq: KeypointSequence) -> KeypointSequence:
 
 
 def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 1, max_frames: int | None = None,
-                   smoothing: int = 3, progress: bool = False, config: TrackerConfig = TrackerConfig()) -> ActionPrediction:
+                   smoothing: int = 3, progress: bool = False, config: TrackerConfig = TrackerConfig()) -> "PeoplePrediction":
     """Each tracked person's action. ``clf`` is a fitted classifier (``posehar.models.get_model``).
 
-    Two or more people: a :class:`PeoplePrediction`. One person: that person's plain
-    ActionPrediction (today's shape). Nobody: the usual ``"no person"`` result.
+    Always a :class:`PeoplePrediction`, whose ``people`` holds every tracked person (none, one or
+    more); its top-level fields are those of the person found in the most frames, or the usual
+    ``"no person"`` result when nobody is tracked. A pair model gives a :class:`PairPrediction`.
     """
     found = extract_people(video, stride=stride, max_frames=max_frames, config=config, progress=progress)
     if clf.feature_config_.layout == PAIR_LAYOUT:
@@ -177,9 +178,8 @@ def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 
         empty = KeypointSequence(pose=np.zeros((found.frames_read, MEDIAPIPE_POSE.num_joints, 4), np.float32),
                                  pose_present=np.zeros(found.frames_read, bool), fps=found.fps,
                                  frame_size=found.frame_size, source=found.source)
-        return predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
-    if len(results) == 1:
-        return results[0][1]
+        nobody = predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
+        return PeoplePrediction(**{k: getattr(nobody, k) for k in ActionPrediction.__dataclass_fields__}, people=[])
     people = [PersonPrediction(p.id, p.frames, p.box, r.label, r.confidence, r.probabilities, r.top_k,
                                r.person_fraction, r.timeline, keypoints=p.keypoints) for p, r in results]
     main = max(results, key=lambda pr: pr[0].frames)[1]
