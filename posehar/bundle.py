@@ -250,7 +250,7 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
         "format_version": BUNDLE_VERSION,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": _versions(),
-        "classes": [str(c) for c in clf.classes_],
+        "classes": [int(c) if isinstance(c, np.integer) else str(c) for c in clf.classes_],  # integer labels stay so
         "mirror_classes": None if clf.mirror_class_ is None else clf.mirror_class_.tolist(),
         "feature_config": clf.feature_config_.as_dict(),
         "encoder": {"input_dim": int(enc.feature_mean.shape[0]), "num_classes": len(clf.classes_),
@@ -323,7 +323,8 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
     """Validate a bundle folder and return its config (checks files, format, version, checksums)."""
     path = Path(path)
     if not path.exists():
-        raise ModelBundleError(f"model not found: {path} (pass a bundle folder or a shipped model name)")
+        raise ModelBundleError(f"model not found: {path} is not a bundle folder (a shipped model's name, such as "
+                               "body_actions, is read by posehar.models.get_model)")
     if not path.is_dir():
         raise ModelBundleError(f"{path} is not a model bundle folder (expected {CONFIG}, {ENCODER}, {CLASSIFIER})")
     unsafe = sorted(p.name for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
@@ -358,8 +359,11 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         if key not in config:
             raise ModelBundleError(f"{cfg_path} lacks {key!r}; the config was edited or is incomplete")
     classes = config["classes"]
-    if not isinstance(classes, list) or len(classes) < 2 or not all(isinstance(c, str) for c in classes):
-        raise ModelBundleError(f"{cfg_path}: 'classes' must be a list of 2 or more class names, got {classes!r:.80}")
+    names = isinstance(classes, list) and all(isinstance(c, str) for c in classes)
+    numbers = isinstance(classes, list) and all(isinstance(c, int) and not isinstance(c, bool) for c in classes)
+    if not (names or numbers) or len(classes) < 2:
+        raise ModelBundleError(f"{cfg_path}: 'classes' must be a list of 2 or more class names (or of integer "
+                               f"labels), got {classes!r:.80}")
     try:
         check_config_values(config)
     except ModelBundleError as exc:
@@ -386,7 +390,8 @@ def load_model(path: str | os.PathLike, expect_digest: str | None = None) -> Pos
         params.pop("validation_min_people", None)  # bundles of 2026-12-06 (one session): now refit_below_people
         params["augment"] = AugmentConfig(**params["augment"]) if params.get("augment") else None
         clf = PoseActionClassifier(**params)
-        clf.classes_ = np.asarray(config["classes"], dtype=str)
+        classes = config["classes"]
+        clf.classes_ = np.asarray(classes, dtype=np.int64 if isinstance(classes[0], int) else str)
         clf.mirror_class_ = _mirror_classes(config, clf)
         older_features = {k: v for k, v in OLDER_BUNDLE_PARAMS.items() if k in FeatureConfig.__dataclass_fields__}
         clf.feature_config_ = FeatureConfig(**{**older_features, **config["feature_config"]})

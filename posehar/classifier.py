@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 from sklearn.preprocessing import StandardScaler
@@ -21,11 +21,15 @@ from .body import sequence_to_common
 from .encoder import GRUEncoder
 from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
+from .layouts import get_layout
 from .pairs import PAIR_LAYOUT, orders, pair_features
 from .sequence import KeypointSequence
 from .sides import mirror_classes
 
 NOVELTY_LIMIT = 1.0  # novelty scores are distances divided by their threshold: beyond 1, unlike the training data
+UNKNOWN = "unknown"  # the answer where the model is unsure (posehar.prediction)
+NO_PERSON = "no person"  # the answer where nobody is in view
+RESERVED_LABELS = {UNKNOWN, NO_PERSON}  # answers of no class, so never class names
 
 
 @contextmanager
@@ -132,6 +136,28 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ---------------------------------------------------------------- data preparation
+    def _check_params(self) -> None:
+        """ValueError naming the first parameter out of its range, before any training starts."""
+        get_layout(self.layout)  # KeypointFormatError listing the known layouts
+        whole = {"window": self.window, "epochs": self.epochs, "batch_size": self.batch_size,
+                 "hidden_size": self.hidden_size, "num_layers": self.num_layers, "patience": self.patience,
+                 "min_crop": self.min_crop, "max_steps": self.max_steps}
+        for name, value in whole.items():
+            if value is None and name in ("min_crop", "max_steps"):
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        in_range = {"C": (lambda v: v > 0, "> 0"), "learning_rate": (lambda v: v > 0, "> 0"),
+                    "fps": (lambda v: v > 0, "> 0"), "weight_decay": (lambda v: v >= 0, ">= 0"),
+                    "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),
+                    "validation_fraction": (lambda v: 0 <= v < 1, "in [0, 1)"),
+                    "unknown_coverage": (lambda v: 0 < v <= 1, "in (0, 1]")}
+        for name, (ok, says) in in_range.items():
+            value = getattr(self, name)
+            number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+            if not (number and np.isfinite(value) and ok(value)):
+                raise ValueError(f"{name} must be a number {says}, got {value!r}")
+
     def _feature_config(self) -> FeatureConfig:
         hands = self.hands and self.layout == "mediapipe_pose"
         return FeatureConfig(layout=self.layout, hands=hands, fingers=hands and self.fingers, velocity=self.velocity,
@@ -171,10 +197,23 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- training
     def fit(self, X: Sequence[KeypointSequence], y: Sequence[str], groups: Sequence[str] | None = None) -> "PoseActionClassifier":
-        """Train the encoder, then the logistic regression, then calibrate the 'unknown' thresholds."""
-        X, y = list(X), np.asarray(y).astype(str)
+        """Train the encoder, then the logistic regression, then calibrate the 'unknown' thresholds.
+
+        ``y``: class names, or integer labels (kept as integers in ``classes_`` and ``predict``, as
+        scikit-learn keeps them); any other labels are read as text.
+        """
+        self._check_params()
+        with torch.random.fork_rng(devices=[]):  # the caller's torch random numbers are left as they were
+            return self._fit(X, y, groups)
+
+    def _fit(self, X: Sequence[KeypointSequence], y, groups) -> "PoseActionClassifier":
+        X, y = list(X), np.asarray(y)
+        y = y if y.dtype.kind in "iu" else y.astype(str)
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} sequences but y has {len(y)} labels")
+        reserved = sorted({str(c) for c in y} & RESERVED_LABELS)
+        if reserved:
+            raise ValueError(f"{reserved[0]!r} cannot be a class: predictions use it for an answer of no class")
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"need at least 2 classes to train, got {list(self.classes_)}")
@@ -535,8 +574,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 if averages_mirrors:
                     mirrored.append(self._prepare(s, self.feature_config_, mirrored=True))
                 owner.append(n)
-        proba = self.sequence_proba(items, mirrored if averages_mirrors else None)
-        return _mean_by(np.asarray(owner, dtype=int), proba, len(X))
+        proba = _mean_by(np.asarray(owner, dtype=int), self.sequence_proba(items, mirrored if averages_mirrors else None),
+                         len(X)).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)  # rows sum to 1 in float64, as scikit-learn's metrics check
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
         """The most probable class of each sequence (``classes_`` values; no 'unknown': see predict_action)."""
@@ -569,9 +609,16 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             because.append("the movement is unlike the model's training data")
         return because
 
+    def __sklearn_clone__(self) -> "PoseActionClassifier":
+        """An unfitted copy (``sklearn.base.clone``) that still fine-tunes from the same fitted
+        ``encoder_from``: clone would otherwise put an unfitted copy of that model in its place."""
+        params = self.get_params(deep=False)
+        start = params.pop("encoder_from")
+        return self.__class__(**{k: clone(v, safe=False) for k, v in params.items()}, encoder_from=start)
+
     def with_params(self, **params) -> "PoseActionClassifier":
         """An unfitted copy with some parameters changed (``augment`` may be a dict of AugmentConfig fields)."""
-        clone = copy.deepcopy(self.__class__(**self.get_params(deep=False)))
+        twin = self.__sklearn_clone__()
         if isinstance(params.get("augment"), dict):  # None (no augmentation) is set as it is
             params["augment"] = replace(self.augment or AugmentConfig(), **params["augment"])
-        return clone.set_params(**params)
+        return twin.set_params(**params)

@@ -14,7 +14,7 @@ def _cv_section(cv: dict[str, Any]) -> list[str]:
              "| class | precision | recall |", "|---|---|---|"]
     lines += [f"| {c} | {p:.3f} | {r:.3f} |" for c, p, r in zip(rep["classes"], rep["precision"], rep["recall"])]
     lines += ["", "Confusion matrix, pooled over the test folds (rows true, columns predicted):", "",
-              "| | " + " | ".join(rep["classes"]) + " |", "|---" * (len(rep["classes"]) + 1) + "|"]
+              "| | " + " | ".join(map(str, rep["classes"])) + " |", "|---" * (len(rep["classes"]) + 1) + "|"]
     lines += [f"| {c} | " + " | ".join(str(v) for v in row) + " |" for c, row in zip(rep["classes"], rep["confusion"])]
     return lines
 
@@ -80,7 +80,7 @@ def render_model_card(name: str, config: dict[str, Any], digest: str | None = No
     p = config["params"]
     fc = config["feature_config"]
     lines = [f"# {name}", "",
-             f"Classes: {', '.join(config['classes'])}. Keypoints: "
+             f"Classes: {', '.join(map(str, config['classes']))}. Keypoints: "
              f"{'body + both hands (MediaPipe Holistic)' if fc['hands'] else 'body only'}, layout `{fc['layout']}`"
              f"{'; hand shape read as finger joint angles and fingertip distances' if fc.get('fingers') else ''}.",
              f"Per-frame features (posehar.features): {', '.join(_feature_blocks(fc))}.",

@@ -7,6 +7,7 @@ is either a registered name or a path to a bundle folder.
 
 from __future__ import annotations
 
+import copy
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -54,12 +55,14 @@ def _cached(path: str, mtime_ns: int):
 
 
 def get_model(model: str | os.PathLike | PoseActionClassifier | None = None) -> PoseActionClassifier:
-    """A fitted classifier: ``model`` may be a name, a bundle path, None (default) or a classifier."""
+    """A fitted classifier: ``model`` may be a name, a bundle path, None (default) or a classifier
+    (returned as it is). A bundle is read once per process; each call gets its own copy, so changing
+    or refitting it changes nothing for later calls."""
     if hasattr(model, "predict_proba"):
         return model
     path = resolve_model(model)
     cfg = path / CONFIG
-    return _cached(str(path.resolve()), cfg.stat().st_mtime_ns if cfg.exists() else 0)
+    return copy.deepcopy(_cached(str(path.resolve()), cfg.stat().st_mtime_ns if cfg.exists() else 0))
 
 
 def model_label(model) -> str:

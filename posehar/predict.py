@@ -6,12 +6,14 @@ import os
 from typing import TYPE_CHECKING
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
 from .errors import PoseharError
 from .models import get_model, model_label
 from .pairs import PAIR_LAYOUT
 from .pose import PoseSettings, extract_keypoints
-from .prediction import NO_PERSON, ActionPrediction, check_people, predict_sequence, summarise_windows
+from .prediction import (NO_PERSON, ActionPrediction, check_count, check_people, predict_sequence,
+                         summarise_windows)
 from .sequence import KeypointSequence
 from .stream import STREAM_MIN_SECONDS, stream_video
 from .video import check_video_path, probe_video
@@ -38,11 +40,18 @@ def predict_action(video: str | os.PathLike | KeypointSequence,
     :mod:`posehar.multipose.people` and docs/multi_person.md): the result is then a
     ``PeoplePrediction`` whose ``people`` lists each tracked person's action and timeline (empty when
     nobody is found). Multi-person mode is not streamed.
-    Raises VideoError for a missing, empty or undecodable file.
+    A path ending in ``.npz`` is read as a saved KeypointSequence (``posehar pose -o``).
+    Raises VideoError for a missing, empty or undecodable file, ValueError or TypeError for an
+    argument out of range, and scikit-learn's NotFittedError for an unfitted classifier.
     """
     check_people(people)
-    if top_k < 1:
-        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    for name, value in (("top_k", top_k), ("stride", stride), ("smoothing", smoothing)):
+        check_count(name, value)
+    check_count("max_frames", max_frames, optional=True)
+    if not isinstance(video, (str, os.PathLike, KeypointSequence)):
+        raise TypeError(f"video must be a video file path or a KeypointSequence, got {type(video).__name__}")
+    if not isinstance(video, KeypointSequence) and str(video).lower().endswith(".npz"):
+        video = KeypointSequence.load(video)  # keypoints saved by `posehar pose`, as the command line reads them
     if isinstance(video, KeypointSequence):
         if people == "all":
             raise PoseharError("people='all' (--people all) needs a video; a keypoint sequence holds one person")
@@ -50,6 +59,7 @@ def predict_action(video: str | os.PathLike | KeypointSequence,
     else:
         check_video_path(video)  # a bad path is reported before the model is even looked up
         clf = get_model(model)
+        check_is_fitted(clf, "encoder_")
         if people == "one" and clf.feature_config_.layout == PAIR_LAYOUT:
             raise PoseharError(f"{model_label(model)} reads pairs of people (two-person interactions): use "
                                "people='all' (--people all), which tracks everyone and reads the two in view "

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from .features import frame_ratio
+from .classifier import NO_PERSON, UNKNOWN
 from .models import get_model, model_label
 from .outputs import OutputPathError, json_safe
 from .sequence import KeypointSequence
 
-UNKNOWN = "unknown"
-NO_PERSON = "no person"
 PEOPLE = ("one", "all")  # whom a video is read for: the one person in view, or everyone tracked
 MIN_PERSON_FRACTION = 0.5  # a window with a person in fewer of its frames is read as "no person"
 
@@ -29,6 +28,14 @@ def check_people(people: str) -> None:
     """ValueError unless ``people`` is one of :data:`PEOPLE`."""
     if people not in PEOPLE:
         raise ValueError(f"people must be 'one' or 'all', got {people!r}")
+
+
+def check_count(name: str, value, optional: bool = False) -> None:
+    """ValueError unless ``value`` is a whole number of at least 1 (or None where ``optional``)."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1{' or None' if optional else ''}, got {value!r}")
 
 
 @dataclass

@@ -53,6 +53,12 @@ class KeypointSequence:
     label: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line: layout, frames, fps, hands, label and source (the arrays are not printed)."""
+        hands = self.left_hand is not None or self.right_hand is not None
+        return (f"KeypointSequence(layout={self.layout!r}, frames={len(self)}, fps={self.fps:g}, hands={hands}, "
+                f"label={self.label!r}, source={self.source!r})")
+
     def __post_init__(self) -> None:
         lay = get_layout(self.layout)
         self.pose = np.asarray(self.pose, dtype=np.float32)
@@ -209,7 +215,7 @@ def _mask(mask: np.ndarray | None, arr: np.ndarray | None, t: int, name: str) ->
     if mask is None:
         if arr is None:
             return np.zeros(t, dtype=bool)
-        return np.abs(arr.reshape(t, -1)).sum(axis=1) > 0
+        return np.abs(arr.reshape(t, -1)).sum(axis=1) > 0 if t else np.zeros(0, dtype=bool)
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != (t,):
         raise KeypointFormatError(f"{name} must have shape ({t},), got {mask.shape}")

@@ -69,7 +69,7 @@ def test_predict_action_checks_its_arguments_for_a_keypoint_sequence_as_for_a_vi
     seq = load_batch(gestures / "p48.npz")[0]
     with pytest.raises(ValueError, match="people must be 'one' or 'all'"):
         predict_action(seq, model=tiny_model, people="two")
-    with pytest.raises(ValueError, match="top_k must be at least 1"):
+    with pytest.raises(ValueError, match="top_k must be a whole number of at least 1"):
         predict_action(seq, model=tiny_model, top_k=0)
     with pytest.raises(PoseharError, match="needs a video"):
         predict_action(seq, model=tiny_model, people="all")

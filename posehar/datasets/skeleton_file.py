@@ -79,7 +79,10 @@ class SkeletonFile(ActionDataset):
         super().__init__(sorted(set(self.labels)), samples)
 
     def clip(self, i: int) -> SkeletonClip:
-        """Sequence ``i``'s joints in the source's own layout."""
+        """Sequence ``i``'s joints in the source's own layout (negative ``i`` counts from the end)."""
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"sequence {i} of {self.path.name}: it holds {len(self)} (0 to {len(self) - 1})")
+        i = int(i) % len(self)
         a, b = int(self.offsets[i]), int(self.offsets[i + 1])
         joints = self.joints[a:b][:, self._columns].astype(np.float32)
         size = (0, 0)
@@ -131,6 +134,9 @@ def labels_and_subjects(path: str | os.PathLike) -> tuple[list[str], list[str]]:
 
 def _read(path: Path, keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The file's arrays (only ``keys`` when given), after its headers are checked."""
+    if path.is_dir():
+        raise DatasetLayoutError(f"{path} is a folder; a skeleton set is one .npz file (a folder of them trains "
+                                 "through a vocabulary: posehar.training.train_skeleton_sets)")
     if not path.is_file():
         raise DatasetLayoutError(f"skeleton file {path} does not exist")
     try:
