@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from .arguments import check_count
 from .augment import AugmentConfig, FeatureAugmenter
 from .body import sequence_to_common
 from .encoder import GRUEncoder
@@ -139,14 +140,10 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def _check_params(self) -> None:
         """ValueError naming the first parameter out of its range, before any training starts."""
         get_layout(self.layout)  # KeypointFormatError listing the known layouts
-        whole = {"window": self.window, "epochs": self.epochs, "batch_size": self.batch_size,
-                 "hidden_size": self.hidden_size, "num_layers": self.num_layers, "patience": self.patience,
-                 "min_crop": self.min_crop, "max_steps": self.max_steps}
-        for name, value in whole.items():
-            if value is None and name in ("min_crop", "max_steps"):
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        for name in ("window", "epochs", "batch_size", "hidden_size", "num_layers", "patience"):
+            check_count(name, getattr(self, name))
+        for name in ("min_crop", "max_steps"):
+            check_count(name, getattr(self, name), optional=True)
         in_range = {"C": (lambda v: v > 0, "> 0"), "learning_rate": (lambda v: v > 0, "> 0"),
                     "fps": (lambda v: v > 0, "> 0"), "weight_decay": (lambda v: v >= 0, ">= 0"),
                     "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from .arguments import check_count
 from .errors import PoseharError
 from .models import get_model, model_label
 from .pairs import PAIR_LAYOUT
 from .pose import PoseSettings, extract_keypoints
-from .prediction import (NO_PERSON, ActionPrediction, check_count, check_people, predict_sequence,
-                         summarise_windows)
+from .prediction import NO_PERSON, ActionPrediction, check_people, predict_sequence, summarise_windows
 from .sequence import KeypointSequence
 from .stream import STREAM_MIN_SECONDS, stream_video
 from .video import check_video_path, probe_video
