@@ -142,6 +142,7 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     ``overlay`` writes every processed frame with its skeleton and the latest label (.mp4);
     ``show`` opens a window when a display exists (headless otherwise). Stops at the end of a
     file, after ``max_frames`` source frames, on Ctrl-C, or when q/Esc is pressed in the window.
+    A source that ends before one window filled gives one event for the frames it had.
 
     ``people="all"``: every person is followed and each event carries a ``people`` list (each
     tracked person's id, box, label, confidence, probabilities); the overlay draws each person in
@@ -185,6 +186,12 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
             frame_ms.append((time.monotonic() - taken) * 1000)
             if output.shown_and_quit(frame):
                 break
+        short = streamer.finish() if streamer is not None and not latencies else None
+        if short is not None:  # a source shorter than one window: its frames as one window, as predict reads it
+            recent.append(short)
+            event = _event(clf, recent, index, frames, captured, t0, streamer.buffer.count)
+            latencies.append(event.latency_ms)
+            on_event(event)
     except KeyboardInterrupt:
         pass
     finally:

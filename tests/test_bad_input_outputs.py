@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from posehar.cli import main
+from posehar.predict import predict_action
 
 from test_bad_input import cli_error
 
@@ -329,12 +330,16 @@ def test_people_prediction_json_writes_nan_as_null():
 
 
 # ------------------------------------------------------------ items 12 and 13: exit codes and messages
-def test_live_on_a_one_frame_source_fails(capsys, videos, tmp_path, tiny_model):
+def test_live_on_a_source_shorter_than_a_window_answers_once_as_predict_does(capsys, videos, tmp_path):
+    """seed_test_6's first 20 frames (under a 2-second window): one event, predict's answer."""
     from test_bad_input import clip_frames, write_video
 
-    one = write_video(tmp_path / "one.mp4", clip_frames(videos / "seed_test_6.mp4", 1))
-    line = cli_error(capsys, ["live", "--source", str(one), "--model", str(tiny_model)])
-    assert "no window was classified" in line
+    short = write_video(tmp_path / "short.mp4", clip_frames(videos / "seed_test_6.mp4", 20))
+    assert main(["live", "--source", str(short)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    events = [e for e in lines if e.get("event") == "window"]
+    assert len(events) == 1 and events[0]["frames"] == 20
+    assert events[0]["label"] == predict_action(short).label == "kick"
 
 
 def test_interrupted_train_promises_no_resume(capsys, data3, tmp_path, monkeypatch):

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not summary.get("windows"):
         from ..errors import PoseharError
 
-        raise PoseharError(f"no window was classified: {args.source} gave {summary.get('frames_processed', 0)} "
-                           "frames, fewer than one model window (unreadable, truncated or too short a source; "
-                           "`posehar predict` reads a clip of any length)")
+        n = summary.get("frames_processed", 0)
+        why = "fewer than one model window, which --people all needs" if n else "an unreadable or truncated source"
+        raise PoseharError(f"no window was classified: {args.source} gave {n} frames ({why})")
     return 0
