@@ -18,8 +18,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def test_registry_names():
     assert set(DATASETS) == {"ucf101", "ucf11", "g3d", "hmdb51", "kth", "custom", "ntu_rgbd", "penn_action",
-                             "msrc12", "utd_mhad", "nw_ucla", "kinder_gator"}
+                             "msrc12", "utd_mhad", "nw_ucla", "kinder_gator", "skeletons", "keypoints"}
     assert all(issubclass(cls, ActionDataset) and cls.name == key for key, cls in DATASETS.items())
+
+
+def test_posehars_own_formats_by_name(shared):
+    """A shared-format skeleton set and a keypoint folder load by name too, each sequence on demand."""
+    sf = get_dataset("skeletons", shared / "skeletons" / "utd_mhad.npz")
+    assert len(sf) == 861 and sf[0].kind == "skeleton_npz" and sf.sequence(0).layout == "common_body"
+    kf = get_dataset("keypoints", shared / "keypoints" / "mp_gestures")
+    assert kf.sequence(0).label == kf[0].label and kf[0].group == "p01"
 
 
 def test_get_dataset(tmp_path):
