@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dataset_fixtures import make_kth
 
-from posehar.datasets import DATASETS, ActionDataset, Sample, get_dataset
+from posehar.datasets import DATASETS, ActionDataset, Sample, get_dataset, read_skeleton_sample
 from posehar.datasets import g3d, hmdb51, kth, ucf11, ucf101
 from posehar.datasets.base import SHIPPED_SPLITS, read_text
 from posehar.errors import DatasetLayoutError
@@ -26,6 +26,8 @@ def test_posehars_own_formats_by_name(shared):
     """A shared-format skeleton set and a keypoint folder load by name too, each sequence on demand."""
     sf = get_dataset("skeletons", shared / "skeletons" / "utd_mhad.npz")
     assert len(sf) == 861 and sf[0].kind == "skeleton_npz" and sf.sequence(0).layout == "common_body"
+    clip = read_skeleton_sample(sf[5])  # one reader for every skeleton sample, this kind too
+    assert clip.label == sf[5].label and clip.joints.shape == sf.clip(5).joints.shape
     kf = get_dataset("keypoints", shared / "keypoints" / "mp_gestures")
     assert kf.sequence(0).label == kf[0].label and kf[0].group == "p01"
 

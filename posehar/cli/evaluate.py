@@ -14,7 +14,8 @@ def register(sub) -> None:
                                    "training time is printed too.")
     p.add_argument("model", help="model bundle folder or shipped model name")
     p.add_argument("data", nargs="?", help="a skeleton set .npz, a folder of keypoint .npz files (one per person), "
-                   "a keypoint store (made by extract or import-pyskl), or a clip folder CLIPS/<class>/<video or keypoint .npz> as `train --from` reads")
+                   "a keypoint store (made by extract or import-pyskl), or a clip folder "
+                   "CLIPS/<class>/<video or keypoint .npz> as `train --from` reads")
     from .train import add_dataset_options
 
     add_dataset_options(p)

@@ -1,4 +1,4 @@
-"""Read one skeleton sample of any original-format dataset: :func:`read_skeleton_sample`.
+"""Read one skeleton sample (of an original-format dataset or a shared-format set file): :func:`read_skeleton_sample`.
 
 Every reader returns a :class:`~posehar.skeleton.SkeletonClip` in the source's own layout
 (joint names as in the shared ``.npz`` files), units and frame rate.
@@ -6,6 +6,8 @@ Every reader returns a :class:`~posehar.skeleton.SkeletonClip` in the source's o
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 from ..errors import DatasetLayoutError
@@ -17,6 +19,7 @@ from .msrc12 import read_msrc12_window
 from .ntu_rgbd import read_ntu_performer
 from .nw_ucla import read_ucla_json
 from .penn_action import read_penn_mat
+from .skeleton_file import SkeletonFile
 from .utd_mhad import read_utd_skeleton
 
 SKELETON_READERS: dict[str, Callable[[Sample], SkeletonClip]] = {
@@ -27,7 +30,15 @@ SKELETON_READERS: dict[str, Callable[[Sample], SkeletonClip]] = {
     "ucla_json": lambda s: read_ucla_json(s.source),
     "kinder_gator_csv": lambda s: read_kinder_gator_csv(s.source),
     "g3d_json": lambda s: read_g3d_json_frames(s.source),
+    "skeleton_npz": lambda s: _set_file(str(Path(s.source).resolve()),
+                                        Path(s.source).stat().st_mtime_ns).clip(s.index),
 }
+
+
+@lru_cache(maxsize=4)
+def _set_file(path: str, mtime_ns: int) -> SkeletonFile:
+    """A shared-format set file, opened once while it is unchanged (its samples are rows of one file)."""
+    return SkeletonFile(path)
 
 
 def read_skeleton_sample(sample: Sample) -> SkeletonClip:

@@ -157,7 +157,8 @@ def _with_absent_hands(seq: KeypointSequence) -> KeypointSequence:
 
 
 def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 1, max_frames: int | None = None,
-                   smoothing: int = 3, progress: bool = False, config: TrackerConfig = TrackerConfig()) -> "PeoplePrediction":
+                   smoothing: int = 3, progress: bool = False,
+                   config: TrackerConfig = TrackerConfig()) -> "PeoplePrediction":
     """Each tracked person's action. ``clf`` is a fitted classifier (``posehar.models.get_model``).
 
     Always a :class:`PeoplePrediction`, whose ``people`` holds every tracked person (none, one or
