@@ -571,8 +571,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 if averages_mirrors:
                     mirrored.append(self._prepare(s, self.feature_config_, mirrored=True))
                 owner.append(n)
-        windows = self.sequence_proba(items, mirrored if averages_mirrors else None)
-        proba = _mean_by(np.asarray(owner, dtype=int), windows, len(X)).astype(np.float64)
+        item_proba = self.sequence_proba(items, mirrored if averages_mirrors else None)
+        proba = _mean_by(np.asarray(owner, dtype=int), item_proba, len(X)).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)  # rows sum to 1 in float64, as scikit-learn's metrics check
 
     def predict(self, X: Sequence[KeypointSequence]) -> np.ndarray:
