@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -129,6 +130,10 @@ def _segments(window_labels: list[str], confidences: np.ndarray, bounds: list[tu
 def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothing: int = 3) -> ActionPrediction:
     """Classify a keypoint sequence; see :func:`predict_action`."""
     clf = get_model(model)
+    if getattr(clf, "feature_config_", None) is not None and clf.feature_config_.hands \
+            and seq.left_hand is None and seq.right_hand is None:
+        warnings.warn(f"the model reads hands and {seq.source or 'this sequence'} has none: its hands are read as "
+                      "not seen (extract holistic keypoints, or use a body model)", UserWarning, stacklevel=2)
     common = dict(frames_read=len(seq), person_fraction=seq.person_fraction, fps=seq.fps,
                   duration_s=len(seq) / seq.fps, source=seq.source, model=model_label(model), keypoints=seq)
     if not seq.pose_present.any():

@@ -151,3 +151,19 @@ def test_a_keypoint_sequence_prints_in_one_line_and_may_be_empty(gestures):
     assert "\n" not in text and "frames=30" in text and "label='hello'" in text and len(text) < 200
     empty = KeypointSequence(pose=np.zeros((0, 33, 4)))
     assert len(empty) == 0 and empty.pose_present.shape == (0,)
+
+
+def test_a_hands_model_on_keypoints_without_hands_warns_in_one_line(videos, tmp_path, capsys):
+    from posehar.cli import main
+
+    out = tmp_path / "body.npz"
+    assert main(["pose", str(videos / "seed_test_6.mp4"), "--keypoints", "body", "-o", str(out)]) == 0
+    with pytest.warns(UserWarning, match="the model reads hands and .* has none"):
+        predict_action(out, model="mp_gestures")
+    capsys.readouterr()
+    assert main(["predict", str(out), "--model", "mp_gestures"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warned) == 1 and warned[0].startswith("posehar: warning: the model reads hands")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a body model: nothing to warn about
+        predict_action(out)

@@ -1,7 +1,8 @@
 """The ``posehar`` command line: one module per subcommand, each with ``register`` and ``run``.
 
 Errors posehar raises on purpose print as one line (``posehar: error: ...``) with exit
-code 2, without a traceback; set POSEHAR_DEBUG=1 to see the traceback.
+code 2, without a traceback; set POSEHAR_DEBUG=1 to see the traceback. Its warnings print as one
+line too (``posehar: warning: ...``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
+from pathlib import Path
 
 from ..errors import PoseharError
 
@@ -44,12 +47,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """posehar's own warnings as one ``posehar: warning:`` line, as its errors are; others as Python prints them."""
+    if Path(filename).resolve().is_relative_to(Path(__file__).resolve().parents[1]):
+        print(f"posehar: warning: {message}", file=sys.stderr)
+    else:
+        _python_warning(message, category, filename, lineno, file, line)
+
+
+_python_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``posehar`` on ``argv`` (default ``sys.argv[1:]``); return the exit status (2 on an error, 130 on Ctrl-C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return int(args.run(args) or 0)
     except (PoseharError, OSError) as exc:  # OSError: a full disk, a lost mount, permissions, ...
         if os.environ.get("POSEHAR_DEBUG"):
             raise
