@@ -142,7 +142,7 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     ``overlay`` writes every processed frame with its skeleton and the latest label (.mp4);
     ``show`` opens a window when a display exists (headless otherwise). Stops at the end of a
     file, after ``max_frames`` source frames, on Ctrl-C, or when q/Esc is pressed in the window.
-    A source that ends before one window filled gives one event for the frames it had.
+    A source that ends before one window filled gives one event for the frames it had (either mode).
 
     ``people="all"``: every person is followed and each event carries a ``people`` list (each
     tracked person's id, box, label, confidence, probabilities); the overlay draws each person in
@@ -305,6 +305,17 @@ class PeopleWindows:
         self.count += 1
         if not (self.count >= self.window and (self.count - self.window) % self.hop == 0):
             return None
+        return self._report(results)
+
+    def finish(self) -> list[dict] | None:
+        """At the end of a source shorter than one window: the people to report over the frames it had
+        (None when a window has filled, or no frame came)."""
+        if self.count == 0 or self.count >= self.window:
+            return None
+        return self._report({t: r for t, s in self._streams.items() if (r := s.finish()) is not None})
+
+    def _report(self, results: dict) -> list[dict]:
+        """The people of one hop's window results ``{track id: WindowResult}``, ordered by id."""
         people = []
         for track_id, result in results.items():
             if result.present == 0:  # gone for a whole window: forget them
@@ -352,14 +363,7 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
             found = finder.process(frame)
             reported = windows.push(index, found)
             if reported is not None:
-                main = max(reported, key=lambda p: (p["present"], -p["id"])) if reported else None
-                now = time.monotonic()
-                event = LiveEvent(time_s=round(index / frames.fps, 3), frame=index,
-                                  label=main["label"] if main else NO_PERSON,
-                                  confidence=main["confidence"] if main else 0.0,
-                                  latency_ms=round((now - captured) * 1000, 1),
-                                  fps=round(windows.count / max(now - t0, 1e-9), 2), frames=windows.count,
-                                  dropped=frames.dropped, people=reported)
+                event = _people_event(reported, index, frames, captured, t0, windows.count)
                 latencies.append(event.latency_ms)
                 on_event(event)
             if overlay is not None or show:
@@ -374,6 +378,11 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
             frame_ms.append((time.monotonic() - taken) * 1000)
             if output.shown_and_quit(frame):
                 break
+        short = windows.finish() if windows is not None else None
+        if short is not None:  # a source shorter than one window: its frames as one window
+            event = _people_event(short, index, frames, captured, t0, windows.count)
+            latencies.append(event.latency_ms)
+            on_event(event)
     except KeyboardInterrupt:
         pass
     finally:
@@ -383,6 +392,17 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
     summary = _summary(frames, latencies, frame_ms, time.monotonic() - t0)
     summary["people"] = len(windows.ids) if windows is not None else 0
     return summary
+
+
+def _people_event(reported: list[dict], index: int, frames: FrameSource, captured: float, t0: float,
+                  processed: int) -> LiveEvent:
+    """The event of one hop of every person's windows: top-level label and confidence of the person most present."""
+    main = max(reported, key=lambda p: (p["present"], -p["id"])) if reported else None
+    now = time.monotonic()
+    return LiveEvent(time_s=round(index / frames.fps, 3), frame=index, label=main["label"] if main else NO_PERSON,
+                     confidence=main["confidence"] if main else 0.0, latency_ms=round((now - captured) * 1000, 1),
+                     fps=round(processed / max(now - t0, 1e-9), 2), frames=processed, dropped=frames.dropped,
+                     people=reported)
 
 
 def _event(clf, recent: deque, index: int, frames: FrameSource, captured: float, t0: float, processed: int) -> LiveEvent:

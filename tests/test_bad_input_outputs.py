@@ -340,6 +340,10 @@ def test_live_on_a_source_shorter_than_a_window_answers_once_as_predict_does(cap
     events = [e for e in lines if e.get("event") == "window"]
     assert len(events) == 1 and events[0]["frames"] == 20
     assert events[0]["label"] == predict_action(short).label == "kick"
+    assert main(["live", "--source", str(short), "--people", "all"]) == 0  # everyone's windows alike
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    events = [e for e in lines if e.get("event") == "window"]
+    assert len(events) == 1 and [p["id"] for p in events[0]["people"]] == [1] and events[0]["frames"] == 20
 
 
 def test_interrupted_train_promises_no_resume(capsys, data3, tmp_path, monkeypatch):

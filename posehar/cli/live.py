@@ -59,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
     if not summary.get("windows"):
         from ..errors import PoseharError
 
-        n = summary.get("frames_processed", 0)
-        why = "fewer than one model window, which --people all needs" if n else "an unreadable or truncated source"
-        raise PoseharError(f"no window was classified: {args.source} gave {n} frames ({why})")
+        raise PoseharError(f"no window was classified: {args.source} gave {summary.get('frames_processed', 0)} "
+                           "frames (an unreadable or truncated source)")
     return 0
