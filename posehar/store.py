@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 STORE_FORMAT = "posehar-keypoint-store"
 STORE_VERSION = 1
+STORE_META = "store.json"  # the file that makes a folder a keypoint store: its format and version
 _INDEX_LOCK = "hash_index"
 _CHUNK = 1 << 20
 
@@ -192,7 +193,7 @@ class KeypointStore:
         self._index_flushed = time.monotonic()
 
     def _open(self, create: bool) -> None:
-        meta = self.root / "store.json"
+        meta = self.root / STORE_META
         if meta.is_file():
             info = read_json_object(meta, "it should hold only the store's format and version: "
                                           f'{canonical_json({"format": STORE_FORMAT, "version": STORE_VERSION})}')
@@ -447,16 +448,19 @@ class KeypointStore:
     def labels_and_groups(self) -> tuple[list[str], list[str]]:
         """(labels, groups) of :meth:`labelled_rows`, read from the records alone (a record without
         a group is its own group)."""
-        rows = self.labelled_rows()
-        return ([str(r["label"]) for r in rows],
-                [str(r["group"] if r.get("group") is not None else r["source"]) for r in rows])
+        return _labels_and_groups(self.labelled_rows())
 
     def labelled_sequences(self) -> tuple[list[KeypointSequence], list[str], list[str]]:
         """(sequences, labels, groups) of every ok record, in :meth:`labelled_rows` order."""
-        labels, groups = self.labels_and_groups()
-        return [self.load(r["key"]) for r in self.labelled_rows()], labels, groups
+        rows = self.labelled_rows()
+        return [self.load(r["key"]) for r in rows], *_labels_and_groups(rows)
+
+
+def _labels_and_groups(rows: list[dict]) -> tuple[list[str], list[str]]:
+    return ([str(r["label"]) for r in rows],
+            [str(r["group"] if r.get("group") is not None else r["source"]) for r in rows])
 
 
 def is_keypoint_store(folder: str | os.PathLike) -> bool:
     """Whether ``folder`` is a posehar keypoint store (made by ``extract``, ``import-pyskl`` or ``--store``)."""
-    return (Path(folder) / "store.json").is_file()
+    return (Path(folder) / STORE_META).is_file()

@@ -44,7 +44,6 @@ def run(args: argparse.Namespace) -> int:
     from ..overlay import contact_sheet, last_frame_read, write_overlay
     from ..predict import predict_action
     from ..prediction import save_timeline
-    from ..sequence import KeypointSequence
     from .pose import warn_unread_hands
 
     check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES),
@@ -54,17 +53,15 @@ def run(args: argparse.Namespace) -> int:
         from ..bundle import check_digest
 
         check_digest(resolve_model(args.model), args.expect_digest)
-    source = args.video
-    if str(source).lower().endswith(".npz"):
+    if str(args.video).lower().endswith(".npz"):  # predict_action reads it as a saved KeypointSequence
         if args.overlay or args.sheet:
             raise PoseharError("--overlay and --sheet need a video; a keypoint .npz has no frames to draw on")
-        source = KeypointSequence.load(source)
         if args.people == "all":
             raise PoseharError("--people all needs a video; a keypoint .npz holds one person")
     warn_unread_hands(args)
     # Streamed videos keep their keypoints in memmaps in a temp folder, only while overlays are drawn.
     with tempfile.TemporaryDirectory(prefix="posehar-kp-") as kp_dir:
-        result = predict_action(source, model=args.model, top_k=args.top_k, stride=args.stride,
+        result = predict_action(args.video, model=args.model, top_k=args.top_k, stride=args.stride,
                                 max_frames=args.max_frames, progress=not (args.quiet or args.json),
                                 streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None,
                                 people=args.people)

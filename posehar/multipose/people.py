@@ -175,17 +175,18 @@ def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 
         res = predict_sequence(seq, clf, top_k=top_k, smoothing=smoothing)
         res.keypoints = person.keypoints
         results.append((person, res))
-    if not results:
+    people = [PersonPrediction(p.id, p.frames, p.box, r.label, r.confidence, r.probabilities, r.top_k,
+                               r.person_fraction, r.timeline, keypoints=p.keypoints) for p, r in results]
+    if results:
+        main = max(results, key=lambda pr: pr[0].frames)[1]
+    else:  # nobody tracked: the usual "no person" answer over the frames read
         empty = KeypointSequence(pose=np.zeros((found.frames_read, MEDIAPIPE_POSE.num_joints, 4), np.float32),
                                  pose_present=np.zeros(found.frames_read, bool), fps=found.fps,
                                  frame_size=found.frame_size, source=found.source)
-        nobody = predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
-        return PeoplePrediction(**{k: getattr(nobody, k) for k in ActionPrediction.__dataclass_fields__}, people=[])
-    people = [PersonPrediction(p.id, p.frames, p.box, r.label, r.confidence, r.probabilities, r.top_k,
-                               r.person_fraction, r.timeline, keypoints=p.keypoints) for p, r in results]
-    main = max(results, key=lambda pr: pr[0].frames)[1]
+        main = predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
     fields = {k: getattr(main, k) for k in ActionPrediction.__dataclass_fields__}
-    fields["person_fraction"] = float(np.mean(np.any([p.keypoints.pose_present for p in people], axis=0)))
+    if people:
+        fields["person_fraction"] = float(np.mean(np.any([p.keypoints.pose_present for p in people], axis=0)))
     return PeoplePrediction(**fields, people=people)
 
 
