@@ -28,6 +28,9 @@ choose anything; ``--params`` changes posehar's parameters and ``--tag`` names t
         --seeds 0 1 --params '{"hidden_size": 256}' --tag h256 --results docs/results/inner_splits.jsonl
 
 ``"augment"`` in ``--params`` names only the fields it changes (``{"augment": {"speed": 0.5}}``).
+
+``--test-fps 15 10`` also scores posehar on the same test clips at lower frame rates (every 2nd or 3rd
+frame kept, as a 15 or 10 fps camera would record them), in the record's ``accuracy_at_fps``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ from posehar.evaluation import Report  # noqa: E402
 from posehar.pair_training import pair_file, pair_file_sequences, pair_params  # noqa: E402
 from posehar.pairs import pair_from_clips  # noqa: E402
 from posehar.prediction import UNKNOWN, predict_sequence  # noqa: E402
+from posehar.sequence import KeypointSequence  # noqa: E402
 from posehar.skeleton_training import (BODY_PARAMS, TRAIN_PROPORTIONS, TRAIN_VIEWS,  # noqa: E402
                                        skeleton_sequences)
 
@@ -175,9 +179,22 @@ class Posehar:
     def predict(self, sf, idx):
         return self.model.predict([sf.sequence(int(i)) for i in idx])
 
+    def accuracy_at_fps(self, sf, idx, fps: float) -> float:
+        """Accuracy on sequences ``idx`` recorded at ``fps`` instead (every k-th frame, k = round(source fps / fps))."""
+        seqs = [at_lower_fps(sf.sequence(int(i)), fps) for i in idx]
+        return float(np.mean(self.model.predict(seqs) == sf.labels[idx]))
+
     def unknown_share(self, sf, idx) -> float:
         """Share of the sequences ``posehar predict`` would answer 'unknown' (how the thresholds fit new people)."""
         return float(np.mean([predict_sequence(sf.sequence(int(i)), self.model).label == UNKNOWN for i in idx]))
+
+
+def at_lower_fps(seq: KeypointSequence, fps: float) -> KeypointSequence:
+    """``seq`` as a camera at about ``fps`` would have recorded it: every k-th frame, k = round(seq.fps / fps)."""
+    step = max(int(round(seq.fps / fps)), 1)
+    out = seq.take(np.arange(0, len(seq), step))
+    out.fps = seq.fps / step
+    return out
 
 
 def make(name: str, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS,
@@ -279,6 +296,8 @@ def run(args) -> list[dict]:
                            "threads": torch.get_num_threads(), "recall": dict(zip(rep.classes, rep.recall))}
                     if isinstance(m, Posehar):
                         rec["unknown_share"] = m.unknown_share(sf, te)
+                        if args.test_fps:
+                            rec["accuracy_at_fps"] = {str(f): m.accuracy_at_fps(sf, te, f) for f in args.test_fps}
                         rec["proportions"] = args.proportions
                         if args.fine_tune:
                             rec["fine_tuned_from"] = encoder_name(sf.path.stem)
@@ -381,6 +400,8 @@ def main(argv=None) -> None:
                    help="posehar's encoder starts from the body-action model trained on every other shared set "
                         "(set_encoders.encoder_without: the protocol's set, so its test people, never seen; trained "
                         "once and cached, about 6 min)")
+    p.add_argument("--test-fps", nargs="+", type=float, default=[],
+                   help="also score posehar on the test clips at these lower frame rates (accuracy_at_fps)")
     p.add_argument("--tag", default="", help="name of the variant, kept in its records")
     p.add_argument("--results", help="JSON-lines file of records (resumed)")
     p.add_argument("--table", nargs="*", help="only print the table of these results files")
