@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .errors import KeypointFormatError
-from .layouts import get_layout
+from .layouts import Layout, get_layout
 from .sequence import KeypointSequence
 
 _DEFAULT_ASPECT = 4.0 / 3.0
@@ -388,7 +388,7 @@ def resample(seq: KeypointSequence, fps: float) -> KeypointSequence:
 
 
 def _interpolated(points: np.ndarray, present: np.ndarray, nearest: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                  w: np.ndarray, layout=None) -> np.ndarray:
+                  w: np.ndarray, layout: Layout | None = None) -> np.ndarray:
     """(T', J, C) ``points`` at fractional rows ``lo + w`` (``hi`` = the row after ``lo``): linear where
     rows ``lo`` and ``hi`` both hold the joint, ``nearest`` elsewhere; 0/1 flag channels are never mixed."""
     held = np.broadcast_to((present[lo] & present[hi])[:, None], nearest.shape[:2])
