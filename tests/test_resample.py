@@ -66,8 +66,14 @@ def test_hands_absent_in_either_frame_are_not_interpolated(gestures):
     low = _every(seq, 3)
     up = resample(low, 30.0)
     assert np.all(up.right_hand[~up.right_present] == 0)
-    both = up.right_present
-    assert np.isfinite(up.right_hand[both]).all()
+    # a frame a third of the way from recorded frame k to k + 1: a third of the way when both hold the hand
+    k = np.arange(len(low) - 1)
+    both = low.right_present[k] & low.right_present[k + 1]
+    assert both.sum() >= 3
+    expected = (2 * low.right_hand[k] + low.right_hand[k + 1]) / 3
+    assert np.allclose(up.right_hand[3 * k + 1][both], expected[both], atol=1e-6)
+    # where either lacks it, the nearest recorded frame's hand as it is (zeros when absent)
+    assert np.array_equal(up.right_hand[3 * k + 1][~both], low.right_hand[k][~both])
 
 
 def test_a_faster_camera_keeps_its_nearest_frames(utd):
