@@ -191,10 +191,7 @@ class Posehar:
 
 def at_lower_fps(seq: KeypointSequence, fps: float) -> KeypointSequence:
     """``seq`` as a camera at about ``fps`` would have recorded it: every k-th frame, k = round(seq.fps / fps)."""
-    step = max(int(round(seq.fps / fps)), 1)
-    out = seq.take(np.arange(0, len(seq), step))
-    out.fps = seq.fps / step
-    return out
+    return seq.every(max(int(round(seq.fps / fps)), 1))
 
 
 def make(name: str, seed: int, views: int, params: dict | None = None, proportions: float = TRAIN_PROPORTIONS,

@@ -144,7 +144,8 @@ def _kinect_sequence(folder: Path, settings: PoseSettings) -> KeypointSequence:
     from .datasets.g3d import read_g3d_skeleton_folder
 
     seq = read_g3d_skeleton_folder(folder)
-    return seq.take(np.arange(0, len(seq), settings.stride)[:settings.max_frames])
+    seq = seq.every(settings.stride)
+    return seq.slice(0, len(seq) if settings.max_frames is None else settings.max_frames)
 
 
 def read_sample(sample: "Sample", settings: PoseSettings, frames_fps: float = 30.0) -> KeypointSequence:

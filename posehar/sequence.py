@@ -118,6 +118,12 @@ class KeypointSequence:
         """Frames ``start:stop`` as a new sequence (arrays are views)."""
         return self._select(slice(start, stop))
 
+    def every(self, step: int) -> "KeypointSequence":
+        """Every ``step``-th frame, at ``fps / step``: what a camera that slow would have recorded."""
+        out = self._select(slice(None, None, step))
+        out.fps = self.fps / step
+        return out
+
     def take(self, rows: np.ndarray) -> "KeypointSequence":
         """The frames at positions ``rows`` (e.g. to resample to another frame rate)."""
         return self._select(np.asarray(rows, dtype=np.int64))

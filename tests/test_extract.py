@@ -161,6 +161,7 @@ def test_kinect_skeletons_need_no_mediapipe(tmp_path: Path) -> None:
     store = KeypointStore(tmp_path / "store")
     seq = store.get(sample, PoseSettings(keypoints="body", stride=2))  # MediaPipe settings do not matter
     assert seq.layout == "kinect_v1" and seq.frame_indices.tolist() == [1, 3] and seq.label == "wave"
+    assert seq.fps == 15.0  # every second frame of a 30 fps recording: motion keeps its speed
 
 
 def test_cli_extract_summary_and_exit_codes(tmp_path: Path, videos: Path, capsys) -> None:

@@ -13,12 +13,6 @@ from posehar.sequence import load_batch
 SEEN = COMMON_BODY.visibility
 
 
-def _every(seq, step: int):
-    out = seq.take(np.arange(0, len(seq), step))
-    out.fps = seq.fps / step
-    return out
-
-
 def _repeated(seq, fps: float):
     """The frames a nearest-frame resampling gives (what posehar read before)."""
     n = int(round(len(seq) / seq.fps * fps))
@@ -35,7 +29,7 @@ def utd(shared):
 def test_a_10_fps_recording_read_at_30_moves_as_the_30_fps_recording_does(utd):
     seq = utd.sequence(5)  # a Kinect clip at 30 fps, every joint seen
     assert seq.fps == 30.0 and seq.pose[..., SEEN].all()
-    low = _every(seq, 3)
+    low = seq.every(3)
     up, rep = resample(low, 30.0), _repeated(low, 30.0)
     n = min(len(up), len(seq)) - 2
     err_up = np.abs(up.pose[:n, :, :2] - seq.pose[:n, :, :2]).mean()
@@ -53,7 +47,7 @@ def test_an_unseen_joint_is_never_mixed_with_a_seen_one(shared):
     penn = SkeletonFile(shared / "skeletons" / "penn_action.npz")
     seq = next(s for s in (penn.sequence(i) for i in range(200))
                if (~s.pose[..., SEEN].astype(bool)).any() and s.pose[..., SEEN].any())
-    up = resample(_every(seq, 3), 30.0)
+    up = resample(seq.every(3), 30.0)
     flags = up.pose[..., SEEN]
     assert set(np.unique(flags)) <= {0.0, 1.0}
     assert np.all(up.pose[..., :2][flags == 0] == 0)  # unseen: zeros, as the source reads
@@ -63,7 +57,7 @@ def test_an_unseen_joint_is_never_mixed_with_a_seen_one(shared):
 
 def test_hands_absent_in_either_frame_are_not_interpolated(gestures):
     seq = next(s for s in load_batch(gestures / "p48.npz") if 0 < s.right_present.mean() < 1)
-    low = _every(seq, 3)
+    low = seq.every(3)
     up = resample(low, 30.0)
     assert np.all(up.right_hand[~up.right_present] == 0)
     # a frame a third of the way from recorded frame k to k + 1: a third of the way when both hold the hand
