@@ -144,8 +144,7 @@ def _kinect_sequence(folder: Path, settings: PoseSettings) -> KeypointSequence:
     from .datasets.g3d import read_g3d_skeleton_folder
 
     seq = read_g3d_skeleton_folder(folder)
-    seq = seq.every(settings.stride)
-    return seq.slice(0, len(seq) if settings.max_frames is None else settings.max_frames)
+    return seq.every(settings.stride).slice(0, settings.max_frames)
 
 
 def read_sample(sample: "Sample", settings: PoseSettings, frames_fps: float = 30.0) -> KeypointSequence:

@@ -374,7 +374,7 @@ def resample(seq: KeypointSequence, fps: float) -> KeypointSequence:
         return seq
     n = max(int(round(len(seq) / seq.fps * fps)), 1)
     t = np.minimum(np.arange(n) * seq.fps / fps, len(seq) - 1)
-    out = seq.take(np.minimum(t.round().astype(np.int64), len(seq) - 1))
+    out = seq.take(t.round().astype(np.int64))  # nearest frame (t is at most the last row)
     out.fps = float(fps)
     if seq.fps < fps:
         lo = np.floor(t).astype(np.int64)

@@ -32,7 +32,7 @@ from .models import get_model
 from .pose import PoseSettings, PoseTracker
 from .prediction import MIN_PERSON_FRACTION, NO_PERSON, UNKNOWN, check_people
 from .sequence import KeypointSequence
-from .stream import StreamingClassifier
+from .stream import StreamingClassifier, WindowResult
 from .video import MAX_FPS, MIN_FPS, check_video_path
 
 
@@ -163,6 +163,15 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
     output = _FrameOutput(overlay, frames.fps, show)
     latencies, frame_ms, label_text = [], [], ""
     t0 = time.monotonic()
+
+    def emit(result: WindowResult, index: int, captured: float) -> LiveEvent:
+        """The event of a window ``result`` (smoothed over the recent ones), timed and handed to ``on_event``."""
+        recent.append(result)
+        event = _event(clf, recent, index, frames, captured, t0, streamer.buffer.count)
+        latencies.append(event.latency_ms)
+        on_event(event)
+        return event
+
     try:
         for index, frame, captured in frames:
             if streamer is None:
@@ -171,11 +180,8 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
             body, left, right, flags = tracker.process(frame)
             result = streamer.push(index, body, left, right, flags)
             if result is not None:
-                recent.append(result)
-                event = _event(clf, recent, index, frames, captured, t0, streamer.buffer.count)
-                latencies.append(event.latency_ms)
+                event = emit(result, index, captured)
                 label_text = f"{event.label} {event.confidence:.0%}"
-                on_event(event)
             if overlay is not None or show:
                 one = KeypointSequence(pose=body[None], left_hand=left[None] if hands else None,
                                        right_hand=right[None] if hands else None, pose_present=np.array(flags[:1]),
@@ -188,10 +194,7 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
                 break
         short = streamer.finish() if streamer is not None and not latencies else None
         if short is not None:  # a source shorter than one window: its frames as one window, as predict reads it
-            recent.append(short)
-            event = _event(clf, recent, index, frames, captured, t0, streamer.buffer.count)
-            latencies.append(event.latency_ms)
-            on_event(event)
+            emit(short, index, captured)
     except KeyboardInterrupt:
         pass
     finally:
@@ -354,6 +357,13 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
     output = _FrameOutput(overlay, frames.fps, show)
     latencies, frame_ms = [], []
     t0 = time.monotonic()
+
+    def emit(reported: list[dict], index: int, captured: float) -> None:
+        """The event of one hop's people, timed and handed to ``on_event``."""
+        event = _people_event(reported, index, frames, captured, t0, windows.count)
+        latencies.append(event.latency_ms)
+        on_event(event)
+
     try:
         for index, frame, captured in frames:
             if windows is None:
@@ -363,9 +373,7 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
             found = finder.process(frame)
             reported = windows.push(index, found)
             if reported is not None:
-                event = _people_event(reported, index, frames, captured, t0, windows.count)
-                latencies.append(event.latency_ms)
-                on_event(event)
+                emit(reported, index, captured)
             if overlay is not None or show:
                 for track_id, lm in found.items():
                     pid = windows.ids.get(track_id)
@@ -380,9 +388,7 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
                 break
         short = windows.finish() if windows is not None else None
         if short is not None:  # a source shorter than one window: its frames as one window
-            event = _people_event(short, index, frames, captured, t0, windows.count)
-            latencies.append(event.latency_ms)
-            on_event(event)
+            emit(short, index, captured)
     except KeyboardInterrupt:
         pass
     finally:
