@@ -59,11 +59,16 @@ def canonical_json(obj: Any) -> str:
 def key_settings(kind: str, settings: PoseSettings, frames_fps: float = 30.0) -> dict:
     """The settings that change the output for a sample of ``kind`` (part of its key).
 
-    Kinect skeletons do not go through MediaPipe: only stride and max_frames apply.
+    Kinect skeletons do not go through MediaPipe: only stride and max_frames apply. A strided
+    one's key also says that its frame rate is divided by the stride: stores written before that
+    was so hold strided entries at the recording's rate, and those keys are then never read again.
     Frame folders carry no frame rate, so the assumed ``frames_fps`` is part of theirs.
     """
     if kind == "kinect_skeleton":
-        return {"stride": settings.stride, "max_frames": settings.max_frames}
+        out = {"stride": settings.stride, "max_frames": settings.max_frames}
+        if settings.stride > 1:
+            out["fps"] = "divided by stride"
+        return out
     out = settings.as_dict()
     if kind == "frames":
         out["frames_fps"] = float(frames_fps)

@@ -164,6 +164,31 @@ def test_kinect_skeletons_need_no_mediapipe(tmp_path: Path) -> None:
     assert seq.fps == 15.0  # every second frame of a 30 fps recording: motion keeps its speed
 
 
+def test_a_strided_kinect_entry_stored_at_the_recordings_frame_rate_is_extracted_again(tmp_path: Path) -> None:
+    """Stores written while a stride kept a Kinect recording's 30 fps hold such entries under the key
+    of stride and frame cap alone; a strided extraction now reads under another key (unstrided ones
+    keep theirs)."""
+    from dataset_fixtures import make_g3d_sequence
+
+    from posehar.store import make_key
+
+    sample = Sample(make_g3d_sequence(tmp_path / "seq", frames=(1, 2, 3, 10)) / "Skeleton", "wave", "actor01",
+                    "kinect_skeleton")
+    store = KeypointStore(tmp_path / "store")
+    assert extract_dataset([sample], store, PoseSettings(), progress=False).with_status("done")
+    recording = store.get(sample, PoseSettings())
+    assert recording.fps == 30.0
+    old_key = make_key(store.content_hash(sample.source), sample.kind, {"stride": 2, "max_frames": None})
+    assert store.key_for(sample, PoseSettings()) == make_key(store.content_hash(sample.source), sample.kind,
+                                                              {"stride": 1, "max_frames": None})
+    wrong = recording.every(2)
+    wrong.fps = 30.0  # as the bug stored it
+    store.put(old_key, wrong, sample, {"stride": 2}, 0.1)
+    report = extract_dataset([sample], store, PoseSettings(stride=2), progress=False)
+    assert [r.status for r in report.results] == ["done"]
+    assert store.get(sample, PoseSettings(stride=2)).fps == 15.0
+
+
 def test_cli_extract_summary_and_exit_codes(tmp_path: Path, videos: Path, capsys) -> None:
     root = tmp_path / "custom"
     for cls, clip in (("kick", "seed_test_6"), ("wave", "seed_test_9")):
