@@ -106,7 +106,8 @@ def _number(section: str, key: str, value, low=None, high=None, integer: bool = 
 def check_config_values(config: dict[str, Any]) -> None:
     """Check every number the loader uses from a config (raises ModelBundleError)."""
     enc, params, th = config["encoder"], config["params"], config["thresholds"]
-    for section, value in (("encoder", enc), ("params", params), ("thresholds", th), ("feature_config", config["feature_config"])):
+    sections = (("encoder", enc), ("params", params), ("thresholds", th), ("feature_config", config["feature_config"]))
+    for section, value in sections:
         if not isinstance(value, dict):
             raise ModelBundleError(f"{CONFIG}: {section!r} must be an object, got {value!r:.40}")
     for key in ("input_dim", "hidden_size", "num_layers"):

@@ -97,7 +97,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
-                 root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None, fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
+                 root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None,
+                 fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
                  bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, max_steps: int | None = None,
                  batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
@@ -193,7 +194,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         return torch.from_numpy(x), torch.from_numpy(m), torch.from_numpy(lengths)
 
     # ---------------------------------------------------------------- training
-    def fit(self, X: Sequence[KeypointSequence], y: Sequence[str], groups: Sequence[str] | None = None) -> "PoseActionClassifier":
+    def fit(self, X: Sequence[KeypointSequence], y: Sequence[str],
+            groups: Sequence[str] | None = None) -> "PoseActionClassifier":
         """Train the encoder, then the logistic regression, then calibrate the 'unknown' thresholds.
 
         ``y``: class names, or integer labels (kept as integers in ``classes_`` and ``predict``, as
@@ -401,7 +403,9 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 rows = order[b * self.batch_size: (b + 1) * self.batch_size]
                 if not len(rows):
                     continue
-                use_m = (rng.random(len(rows)) < self.augment.mirror) if (self.augment and mirrored) else np.zeros(len(rows), bool)
+                use_m = np.zeros(len(rows), bool)
+                if self.augment and mirrored:
+                    use_m = rng.random(len(rows)) < self.augment.mirror
                 items = [self._crop(mirrored[i] if um else feats[i], rng) for i, um in zip(rows, use_m)]
                 x, m, lengths = self._batch(items)
                 if augmenter:

@@ -103,7 +103,8 @@ def _natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def image_frames(folder: str | os.PathLike, stride: int = 1, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+def image_frames(folder: str | os.PathLike, stride: int = 1,
+                 max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, BGR frame)`` from a folder of png/jpg/bmp images, in natural name order."""
     root = Path(folder)
     if not root.is_dir():

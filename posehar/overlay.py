@@ -25,7 +25,8 @@ def _pixels(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.stack([points[:, 0] * w, points[:, 1] * h], axis=1).round().astype(np.int32)
 
 
-def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int, colour: tuple[int, int, int] = BODY_COLOUR) -> np.ndarray:
+def draw_skeleton(frame: np.ndarray, seq: KeypointSequence, row: int,
+                  colour: tuple[int, int, int] = BODY_COLOUR) -> np.ndarray:
     """Draw row ``row`` of ``seq`` (MediaPipe layout, normalised coordinates) onto ``frame`` in place.
 
     ``colour`` (BGR) is the body's colour (multi-person overlays give each person their own).

@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
         out["seen_people"] = rep.__dict__
         lines.append(f"people seen in training ({len(set(np.asarray(groups)[seen]))}; NOT a cross-person figure): "
                      f"{rep.text()}")
-    plot_confusion(np.asarray(report.confusion), report.classes, png, title=f"{Path(path).name} on {Path(str(args.data)).name}")
+    title = f"{Path(path).name} on {Path(str(args.data)).name}"
+    plot_confusion(np.asarray(report.confusion), report.classes, png, title=title)
     out["confusion_png"] = png
     print(json.dumps(out, indent=2) if args.json else "\n".join(lines + [f"confusion matrix: {png}"]))
     return 0

@@ -108,7 +108,8 @@ class KinderGator(ActionDataset):
     def __init__(self, root: str | os.PathLike, train: bool | None = True, protocol: str = "cross_subject",
                  fold: int = 1) -> None:
         if protocol not in ("cross_subject", "adults_to_children"):
-            raise DatasetLayoutError(f"Kinder-Gator protocol must be 'cross_subject' or 'adults_to_children', got {protocol!r}")
+            raise DatasetLayoutError("Kinder-Gator protocol must be 'cross_subject' or 'adults_to_children', "
+                                     f"got {protocol!r}")
         found = []
         for path in find_files(root, re.compile(r"\.csv$", re.IGNORECASE), "Kinder-Gator"):
             info = parse_kinder_gator_name(path)

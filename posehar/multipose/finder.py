@@ -263,7 +263,8 @@ class PeopleFinder:
             for b in now[i + 1:]:
                 if b.state != "active" or a.state != "active":
                     continue
-                if iou(a.box, b.box)[0, 0] > 0.3 and skeleton_distance(a.landmarks, b.landmarks, size) < self.config.duplicate_distance:
+                if (iou(a.box, b.box)[0, 0] > 0.3
+                        and skeleton_distance(a.landmarks, b.landmarks, size) < self.config.duplicate_distance):
                     young = b if b.frames < a.frames else a
                     young.rows.pop(t, None)
                     young.boxes.pop(t, None)
