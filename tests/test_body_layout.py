@@ -407,3 +407,25 @@ def test_training_views_of_other_proportions_leave_the_recording_and_untracked_f
     plain_view = to_common(clip)
     np.testing.assert_array_equal(kept.pose[5], plain_view.pose[5])  # read as recorded
     assert not np.allclose(kept.pose[6], plain_view.pose[6])
+
+
+def test_penn_actions_left_and_right_are_read_as_the_performers_own(shared):
+    """Penn Action calls the performer's right side "left". Read through its table, a performer facing
+    the camera (its "front" view) has the common left shoulder on the image's right, as every Kinect
+    set has, and a bowler's bowling arm (most bowl right-handed) is the common right arm. (Its "back"
+    view tells nothing: its shoulders are on either side about as often.)"""
+    sf = SkeletonFile(shared / "skeletons" / "penn_action.npz")
+    at = {j: i for i, j in enumerate(COMMON_JOINTS)}
+    facing = []
+    for i in np.flatnonzero(sf.extra["view"].astype(str) == "front"):
+        pose = sf.sequence(int(i)).pose
+        both = (pose[:, at["left_shoulder"], 2] > 0) & (pose[:, at["right_shoulder"], 2] > 0)
+        if both.any():
+            facing.append(np.mean(pose[both, at["left_shoulder"], 0] > pose[both, at["right_shoulder"], 0]))
+    right_arm_bowls = []
+    for i in np.flatnonzero(sf.labels == "bowl"):
+        wrists = sf.sequence(int(i)).pose[:, [at["left_wrist"], at["right_wrist"]]]
+        both = (wrists[..., 2] > 0).all(axis=1)
+        path = np.linalg.norm(np.diff(wrists[both, :, :2], axis=0), axis=-1).sum(axis=0)
+        right_arm_bowls.append(path[1] > path[0])
+    assert np.mean(facing) > 0.7 and np.mean(right_arm_bowls) > 0.7
