@@ -283,7 +283,7 @@ def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proport
         out[:, have, d] = np.where(seen, depth, 0.0)
         out[:, have, d + 1] = seen
     present = out[..., 2].any(axis=1)
-    fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0  # unstated: 2D annotations of video
+    fps = clip.fps if np.isfinite(clip.fps) and clip.fps > 0 else 30.0  # unstated (Penn, JHMDB, NW-UCLA): 30
     meta = dict(clip.meta)
     meta.update(subject=clip.subject, source_layout=source.name)
     return KeypointSequence(pose=out, pose_present=present, fps=fps, source=clip.source, layout="common_body",
