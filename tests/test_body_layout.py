@@ -107,7 +107,7 @@ def test_a_joint_the_source_did_not_see_is_masked_not_invented():
     frame[0, :, 2] = 1
     frame[0, penn.joint_names.index("left_knee"), 2] = 0  # annotated as not visible
     seq = to_common(SkeletonClip(frame, penn.joint_names))
-    knee = COMMON_JOINTS.index("left_knee")
+    knee = COMMON_JOINTS.index("right_knee")  # Penn Action's "left" is the performer's right
     assert seq.pose[0, knee].tolist() == [0.0] * COMMON_BODY.channels
     assert seq.pose[0, :, 2].sum() == 12
 
