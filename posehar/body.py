@@ -156,10 +156,9 @@ SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("sbu_person", ("HEAD", "NECK", "TORSO", "LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_HAND", "RIGHT_SHOULDER",
                                 "RIGHT_ELBOW", "RIGHT_HAND", "LEFT_HIP", "LEFT_KNEE", "LEFT_FOOT", "RIGHT_HIP",
                                 "RIGHT_KNEE", "RIGHT_FOOT"),
-                 "camera3d", (_face("HEAD", "NECK", 0.63), "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW", "RIGHT_ELBOW",
-                              "LEFT_HAND",
-                              "RIGHT_HAND", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE", "RIGHT_KNEE", "LEFT_FOOT",
-                              "RIGHT_FOOT")),
+                 "camera3d", (_face("HEAD", "NECK", 0.63), "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW",
+                              "RIGHT_ELBOW", "LEFT_HAND", "RIGHT_HAND", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE",
+                              "RIGHT_KNEE", "LEFT_FOOT", "RIGHT_FOOT")),
     # Penn Action's "left" joints are the performer's right: in its "front" view (the performer facing the
     # camera) the joint it calls left_shoulder lies on the image's left in 96% of frames (a Kinect set's
     # left shoulder: on the image's right in 97-100%), and the wrist it calls left travels further in 80%

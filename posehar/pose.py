@@ -118,8 +118,12 @@ class PoseTracker:
         self.close()
 
 
-def track_frames(frames: Iterable[tuple[int, np.ndarray]], settings: PoseSettings = PoseSettings(),
-                 ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]]:
+# One tracked frame: its index, pose, left hand, right hand, and whether each of the three was found.
+TrackedFrame = tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[bool, bool, bool]]
+
+
+def track_frames(frames: Iterable[tuple[int, np.ndarray]],
+                 settings: PoseSettings = PoseSettings()) -> Iterator[TrackedFrame]:
     """Run the tracker over ``(index, frame)`` pairs, yielding keypoints one frame at a time."""
     with PoseTracker(settings) as tracker:
         for index, frame in frames:
