@@ -114,12 +114,13 @@ def check_config_values(config: dict[str, Any]) -> None:
         _number("encoder", key, enc.get(key), *_BOUNDS[key], integer=True)
     _number("encoder", "num_classes", enc.get("num_classes"), len(config["classes"]), len(config["classes"]), integer=True)
     _number("encoder", "dropout", enc.get("dropout", 0.0), 0.0, 1.0)
-    if not isinstance(enc.get("bidirectional", False), bool):
-        raise ModelBundleError(f"{CONFIG}: encoder.bidirectional must be true or false")
+    for key in ("bidirectional", "frame_max"):
+        if not isinstance(enc.get(key, False), bool):
+            raise ModelBundleError(f"{CONFIG}: encoder.{key} must be true or false")
     _number("params", "fps", params.get("fps", 30.0), *_BOUNDS["fps"])
     _number("params", "window", params.get("window", 30), *_BOUNDS["window"], integer=True)
-    for key in ("hidden_size", "num_layers"):
-        if key in params and params[key] != enc[key]:
+    for key in ("hidden_size", "num_layers", "frame_max"):
+        if key in params and params[key] != enc.get(key, False):
             raise ModelBundleError(f"{CONFIG}: params.{key} ({params[key]!r:.20}) differs from encoder.{key} ({enc[key]})")
     _number("thresholds", "confidence", th.get("confidence"), 0.0, 1.0)
     _number("thresholds", "novelty", th.get("novelty"), 0.0, None, lowest_open=True)
@@ -256,7 +257,7 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
         "feature_config": clf.feature_config_.as_dict(),
         "encoder": {"input_dim": int(enc.feature_mean.shape[0]), "num_classes": len(clf.classes_),
                     "hidden_size": clf.hidden_size, "num_layers": clf.num_layers,
-                    "bidirectional": clf.bidirectional, "dropout": clf.dropout},
+                    "bidirectional": clf.bidirectional, "dropout": clf.dropout, "frame_max": clf.frame_max},
         "params": params,
         "thresholds": {"confidence": clf.confidence_threshold_, "novelty": clf.novelty_threshold_,
                        "input": clf.input_threshold_},

@@ -78,7 +78,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     second fit's encoder and head are kept. With 8, UTD-MHAD odd -> even (4 people) 0.941 -> 0.951
     over seeds 0 and 1, 3.5-5% of the new people's clips 'unknown' (53% when thresholds came from the
     training people), but fits took 2.7-3.3x as long (G3D leave-one-actor-out, first fold: 685 s and
-    0.887 -> 0.855). Its pooled outputs are the temporal
+    0.887 -> 0.855). Its pooled outputs (with ``frame_max``, also the max over frames of its per-frame
+    layer: :class:`~posehar.encoder.GRUEncoder`) are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every window of
     every training sequence, as prediction reads them, each sequence weighing 1, and on their mirror
     images), giving the final classifier and probabilities. Sequences are
@@ -99,7 +100,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None,
                  fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = False, dropout: float = 0.2, epochs: int = 40, max_steps: int | None = None,
+                 bidirectional: bool = False, dropout: float = 0.2, frame_max: bool = False, epochs: int = 40, max_steps: int | None = None,
                  batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, early_stopping_min_validation: int = 50, validation_fraction: float = 0.15,
@@ -119,6 +120,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
+        self.frame_max = frame_max
         self.epochs = epochs
         self.max_steps = max_steps
         self.batch_size = batch_size
@@ -275,7 +277,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         returns its history."""
         config = self.feature_config_
         self.encoder_ = GRUEncoder(config.dim(), len(self.classes_), self.hidden_size, self.num_layers,
-                                   self.bidirectional, self.dropout)
+                                   self.bidirectional, self.dropout, self.frame_max)
         frames = np.concatenate([feats[i][0][feats[i][1]] for i in train_idx])
         self.encoder_.feature_mean.copy_(torch.from_numpy(frames.mean(0)))
         self.encoder_.feature_std.copy_(torch.from_numpy(np.maximum(frames.std(0), 1e-3)))

@@ -44,7 +44,7 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     model.classes_ = np.unique(y)
     model.mirror_class_ = mirror_classes(model.classes_)
     # The encoder's own linear head only trains the encoder; a bundle's has one row per class.
-    model.encoder_.head = torch.nn.Linear(model.encoder_.vector_dim, len(model.classes_))
+    model.encoder_.head = torch.nn.Linear(model.encoder_.pooled_dim, len(model.classes_))
     torch.nn.init.zeros_(model.encoder_.head.weight)
     torch.nn.init.zeros_(model.encoder_.head.bias)
     target = np.searchsorted(model.classes_, y)

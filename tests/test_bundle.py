@@ -122,3 +122,24 @@ def test_bundle_from_before_finger_features_still_loads(gestures, tmp_path):
     assert not old.feature_config_.fingers and old.n_features_in_ == clf.n_features_in_
     assert old.early_stopping and not clf.early_stopping
     assert np.allclose(old.predict_proba(X[:10]), clf.predict_proba(X[:10]), atol=1e-6)
+
+
+def test_a_model_whose_vector_holds_the_frame_max_reloads_as_fitted(gestures, tmp_path):
+    """``frame_max`` widens the temporal vector the head reads (not the encoder's training head): the bundle
+    records it, reloads it and answers as the fitted model; a config that mangles it is refused."""
+    from posehar.bundle import save_model
+    from posehar.classifier import PoseActionClassifier
+
+    X = [s for p in ("p01", "p02", "p03") for s in load_batch(gestures / f"{p}.npz")]
+    fitted = PoseActionClassifier(epochs=1, hidden_size=16, frame_max=True, verbose=False).fit(X, [s.label for s in X])
+    path = save_model(fitted, tmp_path / "model")
+    loaded = load_model(path)
+    assert loaded.frame_max and loaded.encoder_.vector_dim == 48 and loaded.scaler_.mean_.shape == (48,)
+    test = load_batch(gestures / "p40.npz")[:20]
+    np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test), rtol=0, atol=1e-6)
+    cfg = json.loads((path / "config.json").read_text())
+    assert cfg["encoder"]["frame_max"] is True
+    cfg["encoder"]["frame_max"] = "yes"
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelBundleError, match="encoder.frame_max must be true or false"):
+        load_model(path)
