@@ -97,8 +97,10 @@ def pair_cross_subject_cv(path_or_files, make_model, folds: int = 5, views: int 
 
 
 def pair_params() -> dict:
-    """What a pair model reads: the body-action settings (:data:`posehar.skeleton_training.BODY_PARAMS`) on pairs."""
-    return {**BODY_PARAMS, "layout": PAIR_LAYOUT}
+    """What a pair model reads: the body-action settings (:data:`posehar.skeleton_training.BODY_PARAMS`) on pairs,
+    with the head on the GRU's outputs alone (``frame_max`` was chosen on one-person splits and not measured on
+    pairs; the SBU figures are this head's)."""
+    return {**BODY_PARAMS, "layout": PAIR_LAYOUT, "frame_max": False}
 
 
 def train_pair_file(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, views: int | None = None,
