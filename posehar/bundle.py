@@ -121,7 +121,8 @@ def check_config_values(config: dict[str, Any]) -> None:
     _number("params", "window", params.get("window", 30), *_BOUNDS["window"], integer=True)
     for key in ("hidden_size", "num_layers", "frame_max"):
         if key in params and params[key] != enc.get(key, False):
-            raise ModelBundleError(f"{CONFIG}: params.{key} ({params[key]!r:.20}) differs from encoder.{key} ({enc[key]})")
+            raise ModelBundleError(f"{CONFIG}: params.{key} ({params[key]!r:.20}) differs from encoder.{key} "
+                                   f"({enc.get(key, False)})")
     _number("thresholds", "confidence", th.get("confidence"), 0.0, 1.0)
     _number("thresholds", "novelty", th.get("novelty"), 0.0, None, lowest_open=True)
     _number("thresholds", "input", th.get("input"), 0.0, None, lowest_open=True)

@@ -143,3 +143,7 @@ def test_a_model_whose_vector_holds_the_frame_max_reloads_as_fitted(gestures, tm
     (path / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(ModelBundleError, match="encoder.frame_max must be true or false"):
         load_model(path)
+    del cfg["encoder"]["frame_max"]  # read as false, which the params contradict
+    (path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelBundleError, match=r"params.frame_max \(True\) differs from encoder.frame_max \(False\)"):
+        load_model(path)
