@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .augment import AugmentConfig
-from .encoder import GRUEncoder
+from .encoder import FRAME_MAX_PARTS, GRUEncoder
 from .bundle_files import BUNDLE_FORMAT, CLASSIFIER, CONFIG, ENCODER, MODEL_CARD
 from .errors import NPZ_READ_ERRORS, PICKLE_SUFFIXES, ModelBundleError
 from .features import FeatureConfig
@@ -114,15 +114,17 @@ def check_config_values(config: dict[str, Any]) -> None:
         _number("encoder", key, enc.get(key), *_BOUNDS[key], integer=True)
     _number("encoder", "num_classes", enc.get("num_classes"), len(config["classes"]), len(config["classes"]), integer=True)
     _number("encoder", "dropout", enc.get("dropout", 0.0), 0.0, 1.0)
-    for key in ("bidirectional", "frame_max"):
-        if not isinstance(enc.get(key, False), bool):
-            raise ModelBundleError(f"{CONFIG}: encoder.{key} must be true or false")
+    if not isinstance(enc.get("bidirectional", False), bool):
+        raise ModelBundleError(f"{CONFIG}: encoder.bidirectional must be true or false")
+    # Pyramid levels 0-2; bundles written before the halves were added say true or false (1 or 0).
+    if not isinstance(enc.get("frame_max", 0), (bool, int)) or enc.get("frame_max", 0) not in FRAME_MAX_PARTS:
+        raise ModelBundleError(f"{CONFIG}: encoder.frame_max must be 0, 1 or 2 (or true or false)")
     _number("params", "fps", params.get("fps", 30.0), *_BOUNDS["fps"])
     _number("params", "window", params.get("window", 30), *_BOUNDS["window"], integer=True)
     for key in ("hidden_size", "num_layers", "frame_max"):
-        if key in params and params[key] != enc.get(key, False):
+        if key in params and params[key] != enc.get(key, 0):
             raise ModelBundleError(f"{CONFIG}: params.{key} ({params[key]!r:.20}) differs from encoder.{key} "
-                                   f"({enc.get(key, False)})")
+                                   f"({enc.get(key, 0)})")
     _number("thresholds", "confidence", th.get("confidence"), 0.0, 1.0)
     _number("thresholds", "novelty", th.get("novelty"), 0.0, None, lowest_open=True)
     _number("thresholds", "input", th.get("input"), 0.0, None, lowest_open=True)
@@ -258,7 +260,7 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
         "feature_config": clf.feature_config_.as_dict(),
         "encoder": {"input_dim": int(enc.feature_mean.shape[0]), "num_classes": len(clf.classes_),
                     "hidden_size": clf.hidden_size, "num_layers": clf.num_layers,
-                    "bidirectional": clf.bidirectional, "dropout": clf.dropout, "frame_max": clf.frame_max},
+                    "bidirectional": clf.bidirectional, "dropout": clf.dropout, "frame_max": int(clf.frame_max)},
         "params": params,
         "thresholds": {"confidence": clf.confidence_threshold_, "novelty": clf.novelty_threshold_,
                        "input": clf.input_threshold_},

@@ -78,8 +78,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     second fit's encoder and head are kept. With 8, UTD-MHAD odd -> even (4 people) 0.941 -> 0.951
     over seeds 0 and 1, 3.5-5% of the new people's clips 'unknown' (53% when thresholds came from the
     training people), but fits took 2.7-3.3x as long (G3D leave-one-actor-out, first fold: 685 s and
-    0.887 -> 0.855). Its pooled outputs (with ``frame_max``, also the max over frames of its per-frame
-    layer: :class:`~posehar.encoder.GRUEncoder`) are the temporal
+    0.887 -> 0.855). Its pooled outputs (with ``frame_max`` 1, also the max over frames of its per-frame
+    layer; with 2, also that max over each half of the window: :class:`~posehar.encoder.GRUEncoder`) are the temporal
     vectors on which a standardised multinomial ``LogisticRegression`` is fit (on every window of
     every training sequence, as prediction reads them, each sequence weighing 1, and on their mirror
     images), giving the final classifier and probabilities. Sequences are
@@ -100,7 +100,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, hands: bool = True, layout: str = "mediapipe_pose", fingers: bool = True, velocity: bool = True,
                  root_motion: bool = False, depth: bool = False, window: int = 30, min_crop: int | None = None,
                  fps: float = 30.0, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = False, dropout: float = 0.2, frame_max: bool = False, epochs: int = 40,
+                 bidirectional: bool = False, dropout: float = 0.2, frame_max: int = 0, epochs: int = 40,
                  max_steps: int | None = None, batch_size: int = 64,
                  learning_rate: float = 2e-3, weight_decay: float = 1e-2, early_stopping: bool = True,
                  patience: int = 8, early_stopping_min_validation: int = 50, validation_fraction: float = 0.15,

@@ -7,26 +7,37 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
+# Pyramid levels of the per-frame layer's max -> how many max vectors the temporal vector holds.
+FRAME_MAX_PARTS = {0: 0, 1: 1, 2: 3}
+
+
 class GRUEncoder(nn.Module):
     """Standardise features, project each frame, run a GRU and pool over the frames that have a person.
 
     The temporal vector is the concatenation of the masked mean and masked max of the GRU outputs
-    and, with ``frame_max``, the masked max of the per-frame layer's outputs (the GRU's inputs):
-    ``vector_dim = 2 * hidden_size * directions (+ hidden_size)``. ``head`` is the supervised linear
-    classifier used only while training the encoder; it reads the GRU's pooled outputs alone, so
+    and, with ``frame_max``, a temporal pyramid of the per-frame layer's masked max (the GRU's inputs):
+    ``frame_max=1`` adds its max over the window (``hidden_size`` numbers), ``frame_max=2`` also its max
+    over each half of the window (``3 * hidden_size``); ``True`` reads as 1. ``head`` is the supervised
+    linear classifier used only while training the encoder; it reads the GRU's pooled outputs alone, so
     ``frame_max`` changes what the logistic regression reads, not how the encoder is trained.
 
     Why ``frame_max``: the GRU's outputs are shaped by the classes the encoder was trained on, the
     per-frame layer's less so; the most each of its units fires over a clip says which postures and
-    movements occurred in it. Few-shot inner splits (the cached leave-one-set-out encoders, 5 clips a
-    class, seeds 0 / 1): G3D 0.802 / 0.773 -> 0.812 / 0.773, MSRC-12 0.924 / 0.942 -> 0.928 / 0.932,
-    UTD-MHAD 0.866 / 0.791 -> 0.903 / 0.888; protocol inner splits, the same trained encoders: UTD-MHAD
-    0.907 / 0.824 -> 0.894 / 0.866, G3D leave-one-actor-out 0.928 / 0.934 -> 0.932 / 0.937, Penn Action
-    0.959 / 0.951 -> 0.962 / 0.954 (docs/experiments.md, fifteenth session).
+    movements occurred in it, and over each half, in what order (sitting down and standing up hold the
+    same postures). Few-shot inner splits (the cached leave-one-set-out encoders, 5 clips a class,
+    seeds 0 / 1; docs/experiments.md):
+
+    ============  =============  =============  =============
+    frame_max     G3D            MSRC-12        UTD-MHAD
+    ============  =============  =============  =============
+    0             0.802 / 0.773  0.924 / 0.942  0.866 / 0.791
+    1             0.812 / 0.773  0.928 / 0.932  0.903 / 0.888
+    2             0.818 / 0.788  0.939 / 0.932  0.903 / 0.926
+    ============  =============  =============  =============
     """
 
     def __init__(self, input_dim: int, num_classes: int, hidden_size: int = 96, num_layers: int = 1,
-                 bidirectional: bool = False, dropout: float = 0.2, frame_max: bool = False):
+                 bidirectional: bool = False, dropout: float = 0.2, frame_max: int = 0):
         super().__init__()
         self.register_buffer("feature_mean", torch.zeros(input_dim))
         self.register_buffer("feature_std", torch.ones(input_dim))
@@ -34,9 +45,11 @@ class GRUEncoder(nn.Module):
                                      nn.Dropout(dropout))
         self.gru = nn.GRU(hidden_size, hidden_size, num_layers=num_layers, batch_first=True,
                           bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
-        self.frame_max = frame_max
+        if int(frame_max) not in FRAME_MAX_PARTS:
+            raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {frame_max!r}")
+        self.frame_max = int(frame_max)
         self.pooled_dim = 2 * hidden_size * (2 if bidirectional else 1)
-        self.vector_dim = self.pooled_dim + (hidden_size if frame_max else 0)
+        self.vector_dim = self.pooled_dim + hidden_size * FRAME_MAX_PARTS[self.frame_max]
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.pooled_dim, num_classes)
 
@@ -62,7 +75,13 @@ class GRUEncoder(nn.Module):
         """The temporal vectors (B, vector_dim). x: (B, T, F) raw features, mask: (B, T) frames with a
         person, lengths: (B,) valid lengths."""
         pooled, frames = self._pooled(x, mask, lengths)
-        return torch.cat([pooled, _masked_max(frames, mask)], dim=1) if self.frame_max else pooled
+        parts = [pooled]
+        if self.frame_max:
+            parts.append(_masked_max(frames, mask))
+        if self.frame_max == 2:
+            first = torch.arange(x.shape[1])[None] < ((lengths + 1) // 2)[:, None]  # the first half of each window
+            parts += [_masked_max(frames, mask & first), _masked_max(frames, mask & ~first)]
+        return torch.cat(parts, dim=1)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Class logits (B, num_classes) of the supervised head on the GRU's pooled outputs, after dropout."""

@@ -100,7 +100,7 @@ def pair_params() -> dict:
     """What a pair model reads: the body-action settings (:data:`posehar.skeleton_training.BODY_PARAMS`) on pairs,
     with the head on the GRU's outputs alone (``frame_max`` was chosen on one-person splits and not measured on
     pairs; the SBU figures are this head's)."""
-    return {**BODY_PARAMS, "layout": PAIR_LAYOUT, "frame_max": False}
+    return {**BODY_PARAMS, "layout": PAIR_LAYOUT, "frame_max": 0}
 
 
 def train_pair_file(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, views: int | None = None,

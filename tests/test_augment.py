@@ -4,6 +4,7 @@ must read like what it is later asked to read."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from posehar.augment import AugmentConfig, FeatureAugmenter
@@ -89,23 +90,29 @@ def test_a_sequence_encodes_the_same_alone_or_padded_in_a_batch(shared):
                 torch.testing.assert_close(together[b: b + 1], alone, rtol=1e-4, atol=1e-5)
 
 
-def test_frame_max_adds_the_per_frame_layers_max_to_the_vector_and_leaves_training_as_it_was(shared):
+@pytest.mark.parametrize("levels", [1, 2])
+def test_frame_max_adds_the_per_frame_layers_max_to_the_vector_and_leaves_training_as_it_was(shared, levels):
     """With ``frame_max`` the temporal vector ends in the max over the person's frames of the per-frame
-    layer's outputs; the training head reads the GRU's pooled outputs alone, so the same weights give the
-    same logits either way (training is unchanged)."""
+    layer's outputs (level 2: then over each half of the window); the training head reads the GRU's
+    pooled outputs alone, so the same weights give the same logits either way (training is unchanged)."""
     from posehar.encoder import GRUEncoder
 
     crops = [20, 60, 33]
     x, m, lengths = _batch(shared, crops)
+    m[2, 5:9] = False  # frames without the person never count
     torch.manual_seed(0)
     plain = GRUEncoder(CONFIG.dim(), 5, hidden_size=32).eval()
     torch.manual_seed(0)
-    wide = GRUEncoder(CONFIG.dim(), 5, hidden_size=32, frame_max=True).eval()
-    assert (plain.vector_dim, wide.vector_dim, wide.pooled_dim) == (64, 96, 64)
+    wide = GRUEncoder(CONFIG.dim(), 5, hidden_size=32, frame_max=levels).eval()
+    assert (plain.vector_dim, wide.vector_dim, wide.pooled_dim) == (64, 96 if levels == 1 else 160, 64)
     with torch.no_grad():
         torch.testing.assert_close(wide(x, m, lengths), plain(x, m, lengths))
         vectors = wide.encode(x, m, lengths)
         torch.testing.assert_close(vectors[:, :64], plain.encode(x, m, lengths))
         frames = wide.project((x - wide.feature_mean) / wide.feature_std)
-        for b, n in enumerate(crops):
-            torch.testing.assert_close(vectors[b, 64:], frames[b, :n][m[b, :n]].max(0).values)
+        for b, n in enumerate(lengths.tolist()):  # a clip shorter than its crop keeps its own length
+            spans = [(0, n)] + ([(0, (n + 1) // 2), ((n + 1) // 2, n)] if levels == 2 else [])
+            expected = [frames[b, a:z][m[b, a:z]].max(0).values for a, z in spans]
+            torch.testing.assert_close(vectors[b, 64:], torch.cat(expected))
+    with pytest.raises(ValueError, match="frame_max must be 0, 1 or 2"):
+        GRUEncoder(CONFIG.dim(), 5, hidden_size=32, frame_max=3)

@@ -131,19 +131,37 @@ def test_a_model_whose_vector_holds_the_frame_max_reloads_as_fitted(gestures, tm
     from posehar.classifier import PoseActionClassifier
 
     X = [s for p in ("p01", "p02", "p03") for s in load_batch(gestures / f"{p}.npz")]
-    fitted = PoseActionClassifier(epochs=1, hidden_size=16, frame_max=True, verbose=False).fit(X, [s.label for s in X])
+    fitted = PoseActionClassifier(epochs=1, hidden_size=16, frame_max=2, verbose=False).fit(X, [s.label for s in X])
     path = save_model(fitted, tmp_path / "model")
     loaded = load_model(path)
-    assert loaded.frame_max and loaded.encoder_.vector_dim == 48 and loaded.scaler_.mean_.shape == (48,)
+    assert loaded.frame_max == 2 and loaded.encoder_.vector_dim == 80 and loaded.scaler_.mean_.shape == (80,)
     test = load_batch(gestures / "p40.npz")[:20]
     np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test), rtol=0, atol=1e-6)
     cfg = json.loads((path / "config.json").read_text())
-    assert cfg["encoder"]["frame_max"] is True
-    cfg["encoder"]["frame_max"] = "yes"
+    assert cfg["encoder"]["frame_max"] == 2
+    for bad in ("yes", 3, [1], 1.0):
+        cfg["encoder"]["frame_max"] = bad
+        (path / "config.json").write_text(json.dumps(cfg))
+        with pytest.raises(ModelBundleError, match=r"encoder.frame_max must be 0, 1 or 2 \(or true or false\)"):
+            load_model(path)
+    del cfg["encoder"]["frame_max"]  # read as 0, which the params contradict
     (path / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(ModelBundleError, match="encoder.frame_max must be true or false"):
+    with pytest.raises(ModelBundleError, match=r"params.frame_max \(2\) differs from encoder.frame_max \(0\)"):
         load_model(path)
-    del cfg["encoder"]["frame_max"]  # read as false, which the params contradict
+
+
+def test_a_bundle_that_says_frame_max_true_reads_as_one_pyramid_level(gestures, tmp_path):
+    """Bundles written on 2026-12-07 say ``"frame_max": true`` (the max over the whole window only)."""
+    from posehar.bundle import save_model
+    from posehar.classifier import PoseActionClassifier
+
+    X = [s for p in ("p01", "p02", "p03") for s in load_batch(gestures / f"{p}.npz")]
+    fitted = PoseActionClassifier(epochs=1, hidden_size=16, frame_max=1, verbose=False).fit(X, [s.label for s in X])
+    path = save_model(fitted, tmp_path / "model")
+    cfg = json.loads((path / "config.json").read_text())
+    cfg["encoder"]["frame_max"] = cfg["params"]["frame_max"] = True
     (path / "config.json").write_text(json.dumps(cfg))
-    with pytest.raises(ModelBundleError, match=r"params.frame_max \(True\) differs from encoder.frame_max \(False\)"):
-        load_model(path)
+    loaded = load_model(path)
+    assert loaded.encoder_.frame_max == 1 and loaded.encoder_.vector_dim == 48
+    test = load_batch(gestures / "p40.npz")[:20]
+    np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test), rtol=0, atol=1e-6)
