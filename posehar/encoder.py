@@ -79,7 +79,8 @@ class GRUEncoder(nn.Module):
         if self.frame_max:
             parts.append(_masked_max(frames, mask))
         if self.frame_max == 2:
-            first = torch.arange(x.shape[1])[None] < ((lengths + 1) // 2)[:, None]  # the first half of each window
+            half = (lengths.to(mask.device) + 1) // 2
+            first = torch.arange(x.shape[1], device=mask.device)[None] < half[:, None]  # each window's first half
             parts += [_masked_max(frames, mask & first), _masked_max(frames, mask & ~first)]
         return torch.cat(parts, dim=1)
 
