@@ -45,13 +45,27 @@ class GRUEncoder(nn.Module):
                                      nn.Dropout(dropout))
         self.gru = nn.GRU(hidden_size, hidden_size, num_layers=num_layers, batch_first=True,
                           bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
-        if int(frame_max) not in FRAME_MAX_PARTS:
-            raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {frame_max!r}")
-        self.frame_max = int(frame_max)
+        self.frame_max = frame_max
         self.pooled_dim = 2 * hidden_size * (2 if bidirectional else 1)
-        self.vector_dim = self.pooled_dim + hidden_size * FRAME_MAX_PARTS[self.frame_max]
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.pooled_dim, num_classes)
+
+    @property
+    def frame_max(self) -> int:
+        """Pyramid levels of the per-frame layer's max in the temporal vector (0, 1 or 2). Only what the
+        logistic regression reads depends on it, so a head may set its own on a trained encoder."""
+        return self._frame_max
+
+    @frame_max.setter
+    def frame_max(self, levels: int) -> None:
+        if not isinstance(levels, (bool, int)) or int(levels) not in FRAME_MAX_PARTS:  # True: one level
+            raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {levels!r}")
+        self._frame_max = int(levels)
+
+    @property
+    def vector_dim(self) -> int:
+        """Length of the temporal vector :meth:`encode` gives."""
+        return self.pooled_dim + self.gru.hidden_size * FRAME_MAX_PARTS[self._frame_max]
 
     def _pooled(self, x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(the GRU outputs' masked mean and max, the per-frame layer's outputs)."""

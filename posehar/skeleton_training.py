@@ -42,6 +42,12 @@ from .sequence import KeypointSequence
 BODY_PARAMS: dict = {"layout": "common_body", "hands": False, "root_motion": True, "depth": True, "window": 60,
                      "min_crop": 20, "hidden_size": 192, "early_stopping": False, "batch_size": 32,
                      "max_steps": 6000, "frame_max": 2}
+# The default model (every shared set through the vocabulary: posehar.training.train_skeleton_sets) has a head
+# on the GRU's outputs alone, chosen on real video: on the shared pedestrians seen from above (11 tracks, the
+# same encoder, byte for byte) walk came first for 9 tracks with frame_max 0, 7 with 1 and 6 with 2, while its
+# held-out people moved a few clips of 1,884 either way (docs/experiments.md). Heads taught from a few clips on
+# its encoder read the pyramid whatever it reads (posehar.fewshot.FEWSHOT_FRAME_MAX).
+SETS_PARAMS: dict = {**BODY_PARAMS, "frame_max": 0}
 # Extra random viewpoints per 3D recording in training (G3D actors 1-5 -> 6-7: 0.756 with none, 0.859 with 4).
 TRAIN_VIEWS = 4
 # Each extra viewpoint replayed by a body of other proportions, every segment scaled by 1 +- this

@@ -15,7 +15,7 @@ from .bundle import save_model
 from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
 from .sequence import load_folder
-from .skeleton_training import BODY_PARAMS, TRAIN_PROPORTIONS, skeleton_sequences
+from .skeleton_training import BODY_PARAMS, SETS_PARAMS, TRAIN_PROPORTIONS, skeleton_sequences
 from .store import KeypointStore, is_keypoint_store
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
     from .vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
 
     vocab = read_vocabulary(vocabulary or DEFAULT_VOCABULARY)
-    params = {**BODY_PARAMS, **params}
+    params = {**SETS_PARAMS, **params}
     seed = params.get("random_state", 0)
     files = []
     for path in sorted(Path(folder).glob("*.npz")):

@@ -110,6 +110,7 @@ def test_teach_new_actions_from_five_clips_of_people_then_read_other_people(shar
     """MSRC-12 gestures the body_actions encoder was never taught (goggles, wind it up, ...): 5 clips per
     class from 10 people, scored on the other 10."""
     from posehar.fewshot import fit_from
+    from posehar.models import get_model
 
     sf = SkeletonFile(shared / "skeletons" / "msrc12.npz")
     people = sorted(set(sf.subjects))
@@ -124,6 +125,12 @@ def test_teach_new_actions_from_five_clips_of_people_then_read_other_people(shar
                                 replace=False))
     model, record = fit_from("body_actions", [sf.sequence(int(i)) for i in train], sf.labels[train], cv=0)
     assert model.classes_.tolist() == classes and record["clips"] == 5 * len(classes)
+    # The taught head reads the pyramid of the per-frame layer's max on the same encoder, whatever body_actions' reads.
+    base = get_model("body_actions")
+    assert model.encoder_.frame_max == model.frame_max == 2 and model.encoder_.vector_dim == 192 * 5
+    some = [sf.sequence(int(i)) for i in test[:3]]
+    pooled = base.encoder_.pooled_dim
+    np.testing.assert_allclose(model.transform(some)[:, :pooled], base.transform(some)[:, :pooled], rtol=0, atol=1e-6)
     pred = model.predict([sf.sequence(int(i)) for i in test])
     accuracy = float(np.mean(pred == sf.labels[test]))
     assert accuracy > 0.6, accuracy  # 12 classes: chance is 0.08
