@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .augment import AugmentConfig
-from .encoder import FRAME_MAX_PARTS, GRUEncoder
+from .encoder import GRUEncoder, frame_max_levels
 from .bundle_files import BUNDLE_FORMAT, CLASSIFIER, CONFIG, ENCODER, MODEL_CARD
 from .errors import NPZ_READ_ERRORS, PICKLE_SUFFIXES, ModelBundleError
 from .features import FeatureConfig
@@ -117,8 +117,10 @@ def check_config_values(config: dict[str, Any]) -> None:
     if not isinstance(enc.get("bidirectional", False), bool):
         raise ModelBundleError(f"{CONFIG}: encoder.bidirectional must be true or false")
     # Pyramid levels 0-2; bundles written before the halves were added say true or false (1 or 0).
-    if not isinstance(enc.get("frame_max", 0), (bool, int)) or enc.get("frame_max", 0) not in FRAME_MAX_PARTS:
-        raise ModelBundleError(f"{CONFIG}: encoder.frame_max must be 0, 1 or 2 (or true or false)")
+    try:
+        frame_max_levels(enc.get("frame_max", 0))
+    except ValueError:
+        raise ModelBundleError(f"{CONFIG}: encoder.frame_max must be 0, 1 or 2 (or true or false)") from None
     _number("params", "fps", params.get("fps", 30.0), *_BOUNDS["fps"])
     _number("params", "window", params.get("window", 30), *_BOUNDS["window"], integer=True)
     for key in ("hidden_size", "num_layers", "frame_max"):

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .arguments import check_count
 from .augment import AugmentConfig, FeatureAugmenter
 from .body import sequence_to_common
-from .encoder import GRUEncoder
+from .encoder import GRUEncoder, frame_max_levels
 from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
 from .layouts import get_layout
@@ -147,6 +147,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             check_count(name, getattr(self, name))
         for name in ("min_crop", "max_steps"):
             check_count(name, getattr(self, name), optional=True)
+        frame_max_levels(self.frame_max)
         in_range = {"C": (lambda v: v > 0, "> 0"), "learning_rate": (lambda v: v > 0, "> 0"),
                     "fps": (lambda v: v > 0, "> 0"), "weight_decay": (lambda v: v >= 0, ">= 0"),
                     "dropout": (lambda v: 0 <= v < 1, "in [0, 1)"),

@@ -11,6 +11,13 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 FRAME_MAX_PARTS = {0: 0, 1: 1, 2: 3}
 
 
+def frame_max_levels(value: object) -> int:
+    """``value`` as pyramid levels of the per-frame layer's max (0, 1 or 2; ``True`` reads as 1), else ValueError."""
+    if not isinstance(value, (bool, int)) or int(value) not in FRAME_MAX_PARTS:
+        raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {value!r}")
+    return int(value)
+
+
 class GRUEncoder(nn.Module):
     """Standardise features, project each frame, run a GRU and pool over the frames that have a person.
 
@@ -58,9 +65,7 @@ class GRUEncoder(nn.Module):
 
     @frame_max.setter
     def frame_max(self, levels: int) -> None:
-        if not isinstance(levels, (bool, int)) or int(levels) not in FRAME_MAX_PARTS:  # True: one level
-            raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {levels!r}")
-        self._frame_max = int(levels)
+        self._frame_max = frame_max_levels(levels)
 
     @property
     def vector_dim(self) -> int:

@@ -78,6 +78,7 @@ def test_clone_keeps_the_fitted_model_to_fine_tune_from(int_model, gesture_data)
     ({"window": 0}, "window must be a whole number"), ({"validation_fraction": 1.5}, "validation_fraction"),
     ({"dropout": 1.0}, "dropout must be a number in"), ({"learning_rate": float("nan")}, "learning_rate"),
     ({"epochs": 2.5}, "epochs must be a whole number"), ({"layout": "bogus"}, "unknown keypoint layout 'bogus'"),
+    ({"frame_max": 3}, "frame_max must be 0, 1 or 2"), ({"frame_max": "2"}, "frame_max must be 0, 1 or 2"),
 ])
 def test_parameters_are_checked_before_any_training(params, says, gesture_data, monkeypatch):
     X, y, people = gesture_data
