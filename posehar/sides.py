@@ -21,6 +21,8 @@ import numpy as np
 
 _SIDE = re.compile(r"left|right", re.IGNORECASE)
 _OTHER = re.compile(r"\bother\b", re.IGNORECASE)
+# A mirror image turns the other way: "clockwise" <-> "counter clockwise" (or "counterclockwise", "anticlockwise").
+_TURN = re.compile(r"(?:(counter|anti)[\s_-]?)?(clockwise)", re.IGNORECASE)
 
 
 def _swap(word: str) -> str:
@@ -31,17 +33,41 @@ def _swap(word: str) -> str:
     return twin.capitalize() if word[0].isupper() else twin
 
 
+def _turn(match: re.Match, label: str) -> str:
+    """A turning direction reversed: "counterclockwise" -> "clockwise", "Clockwise" -> "Counter clockwise"."""
+    prefix, word = match.group(1), match.group(2)
+    if prefix:
+        return word.capitalize() if prefix[0].isupper() else word
+    sep = "_" if "_" in label else " " if " " in label else ""
+    return ("Counter" if word[0].isupper() else "counter") + sep + (word if sep else word.capitalize())
+
+
 def mirror_label(label: str) -> str | None:
-    """The label of ``label``'s mirror image: itself where it names no side, left and right swapped
-    where it does, None where it names "the other" side (which one depends on an earlier clip)."""
+    """The label of ``label``'s mirror image: itself where it names no side or turning direction, left and
+    right swapped and clockwise and counter-clockwise swapped where it does, None where it names "the other"
+    side (which one depends on an earlier clip)."""
     if _OTHER.search(label):
         return None
-    return _SIDE.sub(lambda m: _swap(m.group(0)), label)
+    label_sides = _SIDE.sub(lambda m: _swap(m.group(0)), label)
+    return _TURN.sub(lambda m: _turn(m, label), label_sides)
+
+
+def _key(label: str) -> str:
+    """How two spellings of one label compare: letter case, spaces, underscores and hyphens aside, and
+    "anticlockwise" read as "counterclockwise"."""
+    return re.sub(r"[\s_-]+", "", label.lower()).replace("anticlockwise", "counterclockwise")
 
 
 def mirror_classes(classes: Sequence[str]) -> np.ndarray | None:
     """For each class, the index of the class its mirror image shows; None where some class's mirror
     image is not one of ``classes`` (then no mirror images are used)."""
-    index = {str(c): k for k, c in enumerate(classes)}
-    twins = [index.get(mirror_label(str(c)), -1) for c in classes]  # None (the other side): -1
+    exact = {str(c): k for k, c in enumerate(classes)}
+    spelt = {_key(str(c)): k for k, c in enumerate(classes)}
+
+    def twin(label: str | None) -> int:
+        if label is None:  # the other side
+            return -1
+        return exact[label] if label in exact else spelt.get(_key(label), -1)
+
+    twins = [twin(mirror_label(str(c))) for c in classes]
     return None if min(twins, default=0) < 0 else np.asarray(twins, dtype=np.int64)

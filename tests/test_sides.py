@@ -27,6 +27,18 @@ def test_mirror_label_swaps_left_and_right_in_the_same_letter_case():
     assert mirror_label("Wave your other hand") is None
 
 
+def test_a_mirror_image_turns_the_other_way():
+    assert mirror_label("right hand draw circle (clockwise)") == "left hand draw circle (counter clockwise)"
+    assert mirror_label("right hand draw circle (counter clockwise)") == "left hand draw circle (clockwise)"
+    assert mirror_label("Counterclockwise spin") == "Clockwise spin" and mirror_label("anticlockwise") == "clockwise"
+    assert mirror_label("draw_circle_clockwise") == "draw_circle_counter_clockwise"
+    # A circle drawn clockwise mirrors to one drawn the other way, however the twin's label spells it.
+    assert mirror_classes(["circle clockwise", "circle counterclockwise", "clap"]).tolist() == [1, 0, 2]
+    assert mirror_classes(["circle_clockwise", "circle_anticlockwise", "clap"]).tolist() == [1, 0, 2]
+    assert mirror_classes(["DrawCircleClockwise", "DrawCircleCounterClockwise"]).tolist() == [1, 0]
+    assert mirror_classes(["circle clockwise", "clap"]) is None  # its mirror image is of no class here
+
+
 def test_twins_on_the_shared_label_sets(shared):
     def labels(name):
         return np.unique(SkeletonFile(shared / "skeletons" / f"{name}.npz").labels)
