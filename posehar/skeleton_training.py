@@ -8,8 +8,9 @@ recording as recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -19,6 +20,11 @@ from .evaluation import run_folds
 from .geometry import View
 from .proportions import Proportions
 from .sequence import KeypointSequence
+from .skeleton import SkeletonClip
+
+if TYPE_CHECKING:
+    from .classifier import PoseActionClassifier
+    from .datasets.base import Sample
 
 # What a body-action model reads: the common body (no hands), with root motion, 2-second windows
 # (G3D actors 1-5 -> 6-7: 0.859 with 30-frame windows, 0.891 with 60).
@@ -89,18 +95,22 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
                 continue
             label = labels[label]
         clip = sf.clip(int(i))
-        extra = views if sf.is_3d else 0
-        for v, body in training_views(extra, rng, bodies, proportions):
-            seq = to_common(clip, v, body)
-            if not seq.pose_present.any():
-                continue  # nobody seen in any frame (e.g. Penn Action clip 1516: visibility all 0)
+        for seq in _seen_views(clip, views if sf.is_3d else 0, rng, bodies, proportions):
             X.append(seq)
             y.append(label)
             groups.append(f"{sf.path.stem}:{clip.subject}")
     return X, y, groups
 
 
-def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 0, seed: int = 0,
+def _seen_views(clip: SkeletonClip, extra: int, rng: np.random.Generator, bodies: np.random.Generator,
+                proportions: float = TRAIN_PROPORTIONS) -> list[KeypointSequence]:
+    """``clip`` in the common body as recorded and from ``extra`` random viewpoints (:func:`training_views`),
+    each where somebody is seen in some frame (Penn Action clip 1516 has visibility 0 throughout)."""
+    seqs = [to_common(clip, v, body) for v, body in training_views(extra, rng, bodies, proportions)]
+    return [seq for seq in seqs if seq.pose_present.any()]
+
+
+def cross_subject_cv(sf: SkeletonFile, make_model: Callable[[], PoseActionClassifier], folds: int = 5, views: int = 0, seed: int = 0,
                      progress: bool = True) -> dict:
     """Grouped K-fold over ``sf``'s subjects: train on the other subjects (with ``views`` extra
     viewpoints of 3D recordings), test on the fold's subjects as recorded. Same record as
@@ -111,8 +121,9 @@ def cross_subject_cv(sf: SkeletonFile, make_model, folds: int = 5, views: int = 
                       folds=folds, seed=seed, progress=progress, unit="subject")
 
 
-def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model, train_data, test_data, folds: int = 5,
-               seed: int = 0, progress: bool = True, unit: str = "subject") -> dict:
+def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model: Callable[[], PoseActionClassifier],
+               train_data: Callable[[np.ndarray], tuple[list[KeypointSequence], list[str], list[str]]],
+               test_data: Callable[[np.ndarray], list[KeypointSequence]], folds: int = 5, seed: int = 0, progress: bool = True, unit: str = "subject") -> dict:
     """K-fold grouped by ``subjects``: ``make_model()`` fit on ``train_data(train rows)`` ->
     (sequences, labels, groups), scored on ``test_data(test rows)`` -> sequences. Same record as
     :func:`posehar.evaluation.cross_validate`; ``unit`` names what a group is."""
@@ -121,7 +132,7 @@ def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model, train_data,
                      f"grouped {len(splits)}-fold CV by {unit} (no {unit} in both train and test)", progress)
 
 
-def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
+def model_labels(model: PoseActionClassifier, sf: SkeletonFile) -> dict[str, str] | None:
     """How ``sf``'s labels read as ``model``'s classes: None when they are its classes already,
     else the vocabulary's mapping of that set (for a model trained through a vocabulary).
 
@@ -146,10 +157,11 @@ def model_labels(model, sf: SkeletonFile) -> dict[str, str] | None:
     return mapped
 
 
-def sample_sequences(samples, views: int = 0, seed: int = 0) -> tuple[list[KeypointSequence], list[str], list[str]]:
+def sample_sequences(samples: Sequence[Sample], views: int = 0, seed: int = 0) -> tuple[list[KeypointSequence], list[str], list[str]]:
     """(sequences, labels, groups) of skeleton-format dataset samples (NTU, Penn Action, MSRC-12, ...),
     read from their files and mapped to the common body, with ``views`` extra viewpoints of 3D ones
-    (each replayed by a body of other proportions, as in :func:`skeleton_sequences`)."""
+    (each replayed by a body of other proportions) and recordings with nobody seen left out, as in
+    :func:`skeleton_sequences`."""
     from .body import identify_layout
     from .datasets.skeletons import read_skeleton_sample
 
@@ -160,9 +172,8 @@ def sample_sequences(samples, views: int = 0, seed: int = 0) -> tuple[list[Keypo
     groups: list[str] = []
     for sample in samples:
         clip = read_skeleton_sample(sample)
-        extra = views if identify_layout(clip.joint_names).space == "camera3d" else 0
-        for v, body in training_views(extra, rng, bodies):
-            X.append(to_common(clip, v, body))
+        for seq in _seen_views(clip, views if identify_layout(clip.joint_names).space == "camera3d" else 0, rng, bodies):
+            X.append(seq)
             y.append(sample.label)
             groups.append(str(sample.group))
     return X, y, groups

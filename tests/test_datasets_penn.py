@@ -129,3 +129,12 @@ def test_dataset_errors(tmp_path):
     (tmp_path / "labels").mkdir()
     with pytest.raises(DatasetLayoutError, match="holds no files named like"):
         PennAction(tmp_path)
+
+
+def test_training_sequences_leave_out_the_clip_where_nobody_is_seen(penn):
+    from posehar.skeleton_training import sample_sequences
+
+    every = get_dataset("penn_action", penn / "labels", train=None)
+    X, y, groups = sample_sequences(every.samples)
+    assert len(every) == 20 and len(X) == len(y) == len(groups) == 19  # 1516: visibility 0 throughout
+    assert "1516" not in groups and all(seq.pose_present.any() for seq in X)
