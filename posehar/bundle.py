@@ -252,6 +252,9 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
     params["augment"] = params["augment"].as_dict() if params["augment"] else None
     params["encoder_from"] = None  # its weights are this bundle's starting point, already in the encoder
     enc = clf.encoder_
+    # The fitted encoder's own shape, whatever set_params has changed since fit.
+    params.update(hidden_size=enc.gru.hidden_size, num_layers=enc.gru.num_layers,
+                  bidirectional=enc.gru.bidirectional, frame_max=enc.frame_max)
     config = {
         "format": BUNDLE_FORMAT,
         "format_version": BUNDLE_VERSION,
@@ -261,8 +264,8 @@ def _write_bundle(clf, tmp: Path, name: str, training: dict[str, Any] | None, mo
         "mirror_classes": None if clf.mirror_class_ is None else clf.mirror_class_.tolist(),
         "feature_config": clf.feature_config_.as_dict(),
         "encoder": {"input_dim": int(enc.feature_mean.shape[0]), "num_classes": len(clf.classes_),
-                    "hidden_size": clf.hidden_size, "num_layers": clf.num_layers,
-                    "bidirectional": clf.bidirectional, "dropout": clf.dropout, "frame_max": int(clf.frame_max)},
+                    "hidden_size": enc.gru.hidden_size, "num_layers": enc.gru.num_layers,
+                    "bidirectional": enc.gru.bidirectional, "dropout": clf.dropout, "frame_max": enc.frame_max},
         "params": params,
         "thresholds": {"confidence": clf.confidence_threshold_, "novelty": clf.novelty_threshold_,
                        "input": clf.input_threshold_},

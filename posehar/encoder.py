@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -13,7 +14,7 @@ FRAME_MAX_PARTS = {0: 0, 1: 1, 2: 3}
 
 def frame_max_levels(value: object) -> int:
     """``value`` as pyramid levels of the per-frame layer's max (0, 1 or 2; ``True`` reads as 1), else ValueError."""
-    if not isinstance(value, (bool, int)) or int(value) not in FRAME_MAX_PARTS:
+    if not isinstance(value, (bool, int, np.integer)) or int(value) not in FRAME_MAX_PARTS:
         raise ValueError(f"frame_max must be 0, 1 or 2 (pyramid levels), got {value!r}")
     return int(value)
 

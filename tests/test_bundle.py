@@ -150,6 +150,23 @@ def test_a_model_whose_vector_holds_the_frame_max_reloads_as_fitted(gestures, tm
         load_model(path)
 
 
+def test_a_bundle_records_the_fitted_encoder_whatever_set_params_changed_after_fit(gestures, tmp_path):
+    """set_params changes the parameters of the next fit, not the fitted encoder: a bundle saved after it
+    describes the encoder it holds, so it loads and answers as the fitted model."""
+    from posehar.bundle import save_model
+    from posehar.classifier import PoseActionClassifier
+
+    X = [s for p in ("p01", "p02", "p03") for s in load_batch(gestures / f"{p}.npz")]
+    fitted = PoseActionClassifier(epochs=1, hidden_size=16, frame_max=np.int64(2), verbose=False)
+    fitted.fit(X, [s.label for s in X])
+    test = load_batch(gestures / "p40.npz")[:20]
+    before = fitted.predict_proba(test)
+    fitted.set_params(frame_max=0, hidden_size=32)
+    loaded = load_model(save_model(fitted, tmp_path / "model"))
+    assert loaded.hidden_size == 16 and loaded.frame_max == loaded.encoder_.frame_max == 2
+    np.testing.assert_allclose(loaded.predict_proba(test), before, rtol=0, atol=1e-6)
+
+
 def test_a_bundle_that_says_frame_max_true_reads_as_one_pyramid_level(gestures, tmp_path):
     """Bundles written on 2026-12-07 say ``"frame_max": true`` (the max over the whole window only)."""
     from posehar.bundle import save_model
