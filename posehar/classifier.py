@@ -31,6 +31,8 @@ NOVELTY_LIMIT = 1.0  # novelty scores are distances divided by their threshold: 
 UNKNOWN = "unknown"  # the answer where the model is unsure (posehar.prediction)
 NO_PERSON = "no person"  # the answer where nobody is in view
 RESERVED_LABELS = {UNKNOWN, NO_PERSON}  # answers of no class, so never class names
+# A prepared sequence or window: its features (T, F) and the mask (T,) of frames with a person.
+Prepared = tuple[np.ndarray, np.ndarray]
 
 
 @contextmanager
@@ -286,7 +288,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             self._start_from(self.encoder_from)
         return self._train_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen, desc)
 
-    def fine_tune_problem(self, model) -> str:
+    def fine_tune_problem(self, model: object) -> str:
         """Why this model cannot start from ``model``'s encoder (``encoder_from``); '' when it can."""
         if not hasattr(model, "encoder_"):
             return ("the model to fine-tune from is not fitted (sklearn's clone() leaves an unfitted copy: "
@@ -474,12 +476,17 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         framing, another activity) score hundreds of times higher on the second test.
         """
         proba = self.sequence_proba([feats[i] for i in idx], None if mirrored is None else [mirrored[i] for i in idx])
-        correct = proba.argmax(1) == target[idx]
-        top = proba.max(1)
-        self.confidence_threshold_ = float(np.quantile(top[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
+        self.confidence_threshold_ = self.confidence_from(proba, target[idx])
         # Every class has a centroid here: _split never leaves a class to the validation people only.
         novelty, inputs = self._novelty_quantiles(windows, vectors, owner, idx)
         self.novelty_threshold_, self.input_threshold_ = novelty, 2.0 * inputs
+
+    def confidence_from(self, proba: np.ndarray, target: np.ndarray) -> float:
+        """The 'unknown' confidence threshold from held-out probabilities (n, n_classes) and true class
+        indices: the top probability below which ``1 - unknown_coverage`` of the correct answers fall
+        (0 when none is correct)."""
+        correct = proba.argmax(1) == target
+        return float(np.quantile(proba.max(1)[correct], 1 - self.unknown_coverage)) if correct.any() else 0.0
 
     def _novelty_quantiles(self, windows, vectors, owner, idx) -> np.ndarray:
         """99th percentiles of the temporal-vector and input distances over the windows of sequences ``idx``."""
@@ -525,13 +532,22 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
     def _proba_from_items(self, items, mirrored_items=None) -> np.ndarray:
         """Probabilities of prepared windows, averaged with their mirror images' where given (callers pass
         them only where prediction averages them: :meth:`_averages_mirrors`)."""
-        p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
+        p = self._head_proba(items)
         if mirrored_items is not None:
-            mirrored = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(mirrored_items)))
-            p = (p + mirrored[:, self.mirror_class_]) / 2  # column k: the mirror image read as k's twin
+            p = (p + self._head_proba(mirrored_items)[:, self.mirror_class_]) / 2  # column k: the mirror read as k's twin
         return p
 
-    def windowed(self, items) -> tuple[list, np.ndarray]:
+    def _head_proba(self, items) -> np.ndarray:
+        """The logistic regression's probabilities of prepared windows, a column for each of ``classes_``
+        (0 for a class the head was fit without: a cross-validation fold that lacks it)."""
+        p = self.logreg_.predict_proba(self.scaler_.transform(self._vectors(items)))
+        if len(self.logreg_.classes_) == len(self.classes_):
+            return p
+        full = np.zeros((len(p), len(self.classes_)))
+        full[:, self.logreg_.classes_] = p
+        return full
+
+    def windowed(self, items: Sequence[Prepared]) -> tuple[list[Prepared], np.ndarray]:
         """Every window of prepared (features, mask) items, as prediction reads them, and the index
         of the item each window came from."""
         out, owner = [], []
@@ -541,7 +557,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
                 owner.append(n)
         return out, np.asarray(owner, dtype=int)
 
-    def sequence_proba(self, items, mirrored_items=None) -> np.ndarray:
+    def sequence_proba(self, items: Sequence[Prepared], mirrored_items: Sequence[Prepared] | None = None) -> np.ndarray:
         """Probabilities of prepared (features, mask) items, each averaged over its windows (and, with
         ``mirrored_items``, their mirror images, where prediction averages those) as ``predict_proba`` does."""
         windows, owner = self.windowed(items)

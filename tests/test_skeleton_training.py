@@ -202,24 +202,81 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     assert r.returncode != 0 and "error" in r.stderr and "Traceback" not in r.stderr
 
 
+def _clips_of(sf, wanted: dict[str, tuple[str, ...]], per: int = 2) -> list[int]:
+    """Rows of ``sf``: ``per`` clips of each class listed for each subject."""
+    rows = []
+    for subject, classes in wanted.items():
+        for c in classes:
+            rows += [int(i) for i in np.flatnonzero((sf.labels == c) & (sf.subjects == subject))[:per]]
+    return rows
+
+
 @body_actions
-def test_teach_when_a_class_was_recorded_by_only_some_people(shared):
+@pytest.mark.parametrize("other", ["right hand knock on door", "jogging in place"])
+def test_teach_when_a_class_was_recorded_by_only_some_people(shared, other):
     """Grouped cross-validation where one person recorded a class nobody else did: the fold without
-    that person never predicts it, and the figure covers every clip."""
+    that person never predicts it, and the figure covers every clip. With labels that name no side
+    (jogging in place) prediction also averages each clip with its mirror image."""
     from posehar.fewshot import fit_from
 
     sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
     a, b = sorted(set(sf.subjects))[:2]
-    rows = []
-    for c in ("draw triangle", "right hand knock on door", "two hand front clap"):
-        rows += list(np.flatnonzero((sf.labels == c) & (sf.subjects == a))[:2])
-    for c in ("right hand knock on door", "two hand front clap"):
-        rows += list(np.flatnonzero((sf.labels == c) & (sf.subjects == b))[:2])
-    model, record = fit_from("body_actions", [sf.sequence(int(i)) for i in rows], sf.labels[rows],
+    rows = _clips_of(sf, {a: ("draw triangle", other, "two hand front clap"), b: (other, "two hand front clap")})
+    model, record = fit_from("body_actions", [sf.sequence(i) for i in rows], sf.labels[rows],
                              groups=sf.subjects[rows].tolist(), cv=2)
-    assert model.classes_.tolist() == ["draw triangle", "right hand knock on door", "two hand front clap"]
+    assert model.classes_.tolist() == sorted(["draw triangle", other, "two hand front clap"])
+    assert (model.mirror_class_ is not None) == (other == "jogging in place")
     assert record["cross_validation"]["folds"] == 2 and record["cross_validation"]["grouped"]
     assert 0.0 <= record["cross_validation"]["accuracy"] <= 0.8  # person a's triangles are never right
+
+
+@body_actions
+def test_teach_falls_back_to_stratified_folds_where_a_person_recorded_one_class(shared):
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    a, b = sorted(set(sf.subjects))[:2]
+    rows = _clips_of(sf, {a: ("draw triangle",), b: ("draw triangle", "two hand front clap")})
+    _, record = fit_from("body_actions", [sf.sequence(i) for i in rows], sf.labels[rows],
+                         groups=sf.subjects[rows].tolist(), cv=5)
+    # Grouped folds would train one fold on person a's triangles alone.
+    assert record["cross_validation"]["folds"] == 2 and not record["cross_validation"]["grouped"]
+
+
+@body_actions
+def test_teach_refuses_clips_it_cannot_learn_from(shared):
+    import dataclasses
+
+    from posehar.errors import PoseharError
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    rows = _clips_of(sf, {sorted(set(sf.subjects))[0]: ("draw triangle", "two hand front clap")})
+    X, y = [sf.sequence(i) for i in rows], sf.labels[rows]
+    with pytest.raises(PoseharError, match="'unknown' cannot be a class"):
+        fit_from("body_actions", X, np.where(y == "draw triangle", "unknown", y))
+    with pytest.raises(PoseharError, match="X has 4 clips but y has 3 labels"):
+        fit_from("body_actions", X, y[:3])
+    nobody = dataclasses.replace(X[0], pose_present=np.zeros(len(X[0]), bool), source="empty.npz")
+    with pytest.raises(PoseharError, match="no person found in any of the .* frames of empty.npz"):
+        fit_from("body_actions", [nobody] + X[1:], y)
+
+
+@body_actions
+def test_one_short_clip_a_class_still_gives_a_novelty_threshold(shared, tmp_path):
+    """One window a class and no mirror images: every clip is its class's centre, so the clips' own
+    spread is 0 and the threshold comes from how far apart the classes are."""
+    from posehar.bundle import load_model, save_model
+    from posehar.fewshot import fit_from
+
+    sf = SkeletonFile(shared / "skeletons" / "utd_mhad.npz")
+    rows = _clips_of(sf, {sorted(set(sf.subjects))[0]: ("draw triangle", "right hand wave")}, per=1)
+    X = [sf.sequence(i).slice(0, 40) for i in rows]
+    model, _ = fit_from("body_actions", X, sf.labels[rows], cv=0)
+    assert model.mirror_class_ is None and 0 < model.novelty_threshold_ < np.inf
+    assert model.predict(X).tolist() == sf.labels[rows].tolist()  # not 'unknown'
+    save_model(model, tmp_path / "m")
+    assert load_model(tmp_path / "m").novelty_threshold_ == model.novelty_threshold_
 
 
 @body_actions

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``posehar train`` to the CLI's subcommands."""
     p = sub.add_parser("train", help="train a model on a folder of keypoint files",
                        description="Train GRU encoder + logistic regression on keypoint data. DATA is a folder "
                                    "of batch .npz files, one per person (= one group), like "
@@ -203,6 +204,7 @@ def dataset_args(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    """``posehar train``: its outputs checked, then the training its arguments ask for; the exit status."""
     from ..models import resolve_model
     from ..outputs import Output, check_outputs
 
@@ -356,8 +358,7 @@ def _teach(args: argparse.Namespace) -> int:
         print(f"cross-validated accuracy on the clips ({cv['folds']} folds, {kind}): {cv['accuracy']:.4f}")
     else:
         single = sorted(c for c, n in record["clips_per_class"].items() if n < 2)
-        why = ("--cv 0" if not args.cv else f"{', '.join(single)} {'has' if len(single) == 1 else 'have'} 1 clip"
-               if single else "the clips are all of 1 person")
+        why = "--cv 0" if not args.cv else f"{', '.join(single)} {'has' if len(single) == 1 else 'have'} 1 clip"
         print(f"posehar: no cross-validated accuracy ({why}); the 'unknown' confidence threshold is 0",
               file=sys.stderr)
     few = sorted(c for c, n in record["clips_per_class"].items() if n < 5)
