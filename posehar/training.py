@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .sequence import KeypointSequence
 
 
-def describe_sources(sequences) -> list[dict]:
+def describe_sources(sequences: Sequence[KeypointSequence]) -> list[dict]:
     """Unique (subject, repository, commit, license) records found in the sequences' metadata."""
     seen, out = set(), []
     for s in sequences:
@@ -63,7 +63,8 @@ def train_folder(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, p
     return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
-def final_fit(X, y, groups, record: dict, progress: bool = True, **params) -> PoseActionClassifier:
+def final_fit(X: Sequence[KeypointSequence], y: Sequence[str], groups: Sequence[str] | None, record: dict,
+              progress: bool = True, **params) -> PoseActionClassifier:
     """The final fit on everything; the model it started from, its time and best validation accuracy in ``record``."""
     base = params.get("encoder_from")
     if base is not None:
@@ -77,21 +78,21 @@ def final_fit(X, y, groups, record: dict, progress: bool = True, **params) -> Po
     return clf
 
 
-def fit_and_save(X, y, groups, out, record: dict, progress: bool = True,
-                 **params) -> tuple[PoseActionClassifier, dict]:
+def fit_and_save(X: Sequence[KeypointSequence], y: Sequence[str], groups: Sequence[str] | None,
+                 out: str | os.PathLike, record: dict, progress: bool = True, **params) -> tuple[PoseActionClassifier, dict]:
     """:func:`final_fit`, saved as a bundle with ``record`` as its training record."""
     clf = final_fit(X, y, groups, record, progress, **params)
     save_model(clf, out, training=record)
     return clf, record
 
 
-def seen_unseen(groups_seen, groups) -> tuple[np.ndarray, np.ndarray]:
+def seen_unseen(groups_seen: Iterable[str], groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Masks of samples whose group the model was / was not trained on."""
     seen = np.isin(np.asarray(groups), np.asarray(list(groups_seen)))
     return seen, ~seen
 
 
-def skeleton_samples(samples) -> bool:
+def skeleton_samples(samples: Sequence[Sample]) -> bool:
     """Whether ``samples`` are all skeleton-format files (NTU, Penn Action, MSRC-12, ...), read without a store."""
     from .datasets.skeletons import SKELETON_READERS
 
@@ -129,7 +130,8 @@ def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | N
     return seqs, [s.label for s in samples], [s.group for s in samples]
 
 
-def train_dataset(name: str, root, store_root, out, split: int = 1, settings=None, cv: int = 0,
+def train_dataset(name: str, root: str | os.PathLike, store_root: str | os.PathLike | None, out: str | os.PathLike,
+                  split: int = 1, settings: PoseSettings | None = None, cv: int = 0,
                   progress: bool = True, options: dict | None = None, **params) -> tuple[PoseActionClassifier, dict]:
     """Train on the train part of a dataset's standard protocol from an extracted store, test on its test part;
     ``options`` go to the dataset (e.g. ``protocol="adults_to_children"`` for Kinder-Gator)."""
