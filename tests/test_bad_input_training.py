@@ -242,3 +242,15 @@ def test_keypoint_files_of_one_subject_count_as_one_person(capsys, gestures, tmp
         (data / f"{name}.json").write_text(json.dumps({"subject": "p01"}))
     line = cli_error(capsys, ["train", str(data), "-o", str(tmp_path / "m"), "--cv", "0"])
     assert "holds 1 person's recordings" in line
+
+
+def test_without_groups_too_few_sequences_a_class_trains_on_everyone(gestures):
+    """Held-out sequences stratified by class need 2 of each class and room for one of each on both sides."""
+    from posehar.classifier import PoseActionClassifier
+    from posehar.sequence import load_batch
+
+    batch = load_batch(gestures / "p01.npz")
+    X = [s for s in batch if s.label == "hello"][:6] + [next(s for s in batch if s.label == "thanks")]
+    clf = PoseActionClassifier(epochs=1, hands=False, verbose=False).fit(X, [s.label for s in X])
+    assert clf.history_["nobody_held_out_because"].startswith("too few sequences a class")
+    assert clf.predict(X[:2]).shape == (2,)
