@@ -35,7 +35,7 @@ def predict_action(video: str | os.PathLike | KeypointSequence,
     person fraction and a smoothed timeline: one segment per run of equal window labels).
     ``streaming`` (default: only for videos longer than ``stream.STREAM_MIN_SECONDS``) keeps only
     one model window of keypoints in memory (see :mod:`posehar.stream`); streamed results keep
-    their keypoints only if ``keypoints_dir`` is given (as memmaps there), else ``keypoints`` is None.
+    their keypoints only if ``keypoints_dir`` is given (as memmaps in a new folder inside it), else ``keypoints`` is None.
     ``people="all"`` finds and tracks every person (body keypoints only, see
     :mod:`posehar.multipose.people` and docs/multi_person.md): the result is then a
     ``PeoplePrediction`` whose ``people`` lists each tracked person's action and timeline (empty when

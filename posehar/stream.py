@@ -11,7 +11,7 @@ than the whole video, so probabilities differ slightly from :func:`posehar.predi
 For that reason ``predict_action`` streams only videos longer than ``STREAM_MIN_SECONDS``.
 
 Overlays of streamed videos: when ``keypoints_dir`` is given, per-frame keypoints are written
-to ``.npy`` memmaps there (~1 KB per frame on disk, paged in and out by the OS) and returned as
+to ``.npy`` memmaps in a new folder inside it, one per run (~1 KB per frame on disk, paged in and out by the OS) and returned as
 a KeypointSequence backed by them, so the overlay is drawn in a second decode pass with the
 final smoothed timeline while resident memory stays small.
 """
@@ -19,6 +19,7 @@ final smoothed timeline while resident memory stays small.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,11 +117,12 @@ class StreamingClassifier:
 
 
 class KeypointSink:
-    """Per-frame keypoints appended to ``.npy`` memmaps in a folder (for a later overlay pass)."""
+    """Per-frame keypoints appended to ``.npy`` memmaps (for a later overlay pass), in a new folder of its
+    own inside ``folder``: another run's keypoints, or a file of the caller's, are never written over."""
 
     def __init__(self, folder: str | os.PathLike, capacity: int, hands: bool):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="posehar-keypoints-", dir=folder))
         self.capacity, self.hands, self.n = max(capacity, 1), hands, 0
         self._open(self.capacity)
 

@@ -56,7 +56,23 @@ def test_sink_grows_past_capacity(tmp_path, long_seq):
         sink.append(*row)
     seq = sink.sequence(30.0, (640, 480), "x")
     assert len(seq) == 50 and np.array_equal(seq.pose, long_seq.pose[:50])
-    assert len(list(tmp_path.glob("pose.*.npy"))) == 1
+    assert len(list(tmp_path.glob("*/pose.*.npy"))) == 1
+
+
+def test_two_runs_into_one_keypoints_dir_keep_their_own_keypoints(tmp_path, long_seq):
+    """Memmaps of two runs of one length (one capacity) sharing a folder: neither writes over the other's,
+    nor over a file of the caller's with the same name."""
+    (tmp_path / "pose.20.npy").write_bytes(b"mine")
+    first, second = KeypointSink(tmp_path, capacity=20, hands=False), KeypointSink(tmp_path, capacity=20, hands=False)
+    all_rows = list(rows(long_seq))
+    for row in all_rows[:20]:
+        first.append(*row)
+    kept = first.sequence(30.0, (640, 480), "a")
+    for row in all_rows[20:40]:
+        second.append(*row)
+    assert np.array_equal(kept.pose, long_seq.pose[:20])
+    assert np.array_equal(second.sequence(30.0, (640, 480), "b").pose, long_seq.pose[20:40])
+    assert (tmp_path / "pose.20.npy").read_bytes() == b"mine" and first.folder != second.folder
 
 
 def test_stream_matches_batch_on_real_clip(clf, videos):
