@@ -23,9 +23,9 @@ import cv2
 import numpy as np
 
 from .datasets.base import IMAGE_EXTENSIONS
-from .errors import PoseharError, VideoError
-from .pose import PoseSettings, extract_keypoints, track_frames
-from .sequence import KeypointSequence
+from .errors import KeypointFormatError, PoseharError, VideoError
+from .pose import PoseSettings, check_model_available, extract_keypoints, track_frames
+from .sequence import MAX_FPS, MIN_FPS, KeypointSequence
 from .store import KeypointStore, key_settings
 
 if TYPE_CHECKING:
@@ -320,8 +320,13 @@ def extract_dataset(
     ``workers`` > 1 runs that many local processes (1 runs in this process); ``scheduler``
     (a ``tcp://host:port`` address or a ``distributed.Client``) runs on a Dask cluster
     instead, whose workers must see the store at the same path. ``frames_fps`` is the
-    frame rate assumed for frame folders. Never raises for a bad input: see the report.
+    frame rate assumed for frame folders. Never raises for a bad sample: see the report. Settings
+    that no sample could be extracted with (no such pose model, a frame rate out of range) raise
+    before anything is read or written, rather than being recorded as every sample's failure.
     """
+    check_model_available(settings.model_complexity)
+    if not (isinstance(frames_fps, (int, float)) and MIN_FPS <= frames_fps <= MAX_FPS):
+        raise KeypointFormatError(f"frames_fps must be a frame rate within {MIN_FPS:g}-{MAX_FPS:g}, got {frames_fps!r}")
     t0 = time.perf_counter()
     client, owned = _dask_client(scheduler) if scheduler is not None else (None, False)
     try:  # the scheduler is checked first: an unreachable one leaves no new store behind

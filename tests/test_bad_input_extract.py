@@ -216,3 +216,20 @@ def test_hash_cache_stays_cheap(tmp_path):
         assert time.perf_counter() - t0 < 1.0
     finally:
         store_module.file_sha256 = real
+
+
+@pytest.mark.parametrize("more, says", [
+    (["--model-complexity", "5"], "model_complexity must be 0, 1 or 2, got 5"),
+    (["--frames-fps", "0"], "frames_fps must be a frame rate within 0.1-1000, got 0.0"),
+    (["--frames-fps", "nan"], "frames_fps must be a frame rate within 0.1-1000, got nan"),
+])
+def test_settings_no_sample_could_use_fail_at_once_and_record_no_failures(capsys, extracted, tmp_path, more, says):
+    """Not one failure per sample, recorded so that a rerun with the settings fixed would skip them."""
+    line = cli_error(capsys, ["extract", "custom", str(extracted[0]), "--out", str(tmp_path / "store"), *COMMON, *more])
+    assert says in line and not (tmp_path / "store").exists()
+
+
+def test_split_must_be_a_positive_number(capsys, extracted, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        main(["extract", "custom", str(extracted[0]), "--out", str(tmp_path / "store"), "--split", "0", *COMMON])
+    assert exit_.value.code == 2 and "--split" in capsys.readouterr().err

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_pose_options(p)
     p.add_argument("--frames-fps", type=float, default=30.0, help="frame rate of frame-folder samples (default 30)")
     p.add_argument("--retry-failed", action="store_true", help="retry samples that failed in an earlier run")
-    p.add_argument("--split", type=int,
+    p.add_argument("--split", type=positive_int,
                    help="split / fold number; train and test samples of it are both extracted (default 1)")
     p.add_argument("--set", dest="options", type=dataset_option, action="append", default=[], metavar="KEY=VALUE",
                    help="other dataset option, passed through (VALUE read as JSON if it parses, "
