@@ -174,7 +174,7 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     unknown = clf.is_unknown(smoothed, novelty)
     labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
               for p, u, w in zip(smoothed, unknown, weights)]
-    timeline = _segments(labels, smoothed.max(1), frames, frame_fps)
+    timeline = _segments(labels, np.where(weights, smoothed.max(1), 0.0), frames, frame_fps)  # nobody: no confidence
     return ActionPrediction(
         label=label, confidence=float(mean[best]),
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},

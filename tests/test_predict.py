@@ -63,6 +63,19 @@ def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeli
     assert predict_sequence(long, tiny_model).label != NO_PERSON
 
 
+def test_a_stretch_with_nobody_has_no_confidence_in_the_timeline(tiny_model, gestures):
+    """The first half has the person, the second nobody: the 'no person' segment claims no confidence."""
+    seq = load_batch(gestures / "p48.npz")[0]
+    reps = -(-240 // len(seq))
+    tile = lambda a: np.tile(a, (reps, 1, 1))[:240]  # noqa: E731
+    long = KeypointSequence(pose=tile(seq.pose), left_hand=tile(seq.left_hand), right_hand=tile(seq.right_hand),
+                            fps=seq.fps, source="leaves")
+    long.pose_present[120:] = False
+    timeline = predict_sequence(long, tiny_model).timeline
+    assert timeline[0].label != NO_PERSON and timeline[0].confidence > 0
+    assert timeline[-1].label == NO_PERSON and timeline[-1].confidence == 0.0
+
+
 def test_predict_action_checks_its_arguments_for_a_keypoint_sequence_as_for_a_video(tiny_model, gestures):
     from posehar.errors import PoseharError
 
