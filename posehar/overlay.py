@@ -65,14 +65,21 @@ def draw_label(frame: np.ndarray, text: str) -> np.ndarray:
 
 
 def _row_lookup(seq: KeypointSequence) -> np.ndarray:
-    """For every source frame up to the last one in ``seq``, the nearest earlier row of ``seq``."""
-    n = int(seq.frame_indices[-1]) + 1 if len(seq) else 0
-    lookup = np.zeros(n, dtype=np.int64)
+    """For every source frame up to the one after ``seq``'s last row (its stride on), the nearest earlier
+    row of ``seq``; -1 before its first row. A frame beyond the lookup was never read for keypoints."""
+    if not len(seq):
+        return np.zeros(0, dtype=np.int64)
+    steps = np.diff(seq.frame_indices)
+    stride = int(max(1, np.median(steps))) if len(steps) else 1
+    n = int(seq.frame_indices[-1]) + stride
+    lookup = np.full(n, -1, dtype=np.int64)
     lookup[seq.frame_indices] = np.arange(len(seq))
-    marks = np.zeros(n, dtype=bool)
-    marks[seq.frame_indices] = True
-    idx = np.where(marks, np.arange(n), 0)
-    return lookup[np.maximum.accumulate(idx)]
+    return np.maximum.accumulate(lookup)  # rows rise with their frames
+
+
+def _drawn_row(lookup: np.ndarray, index: int) -> int | None:
+    """The row whose skeleton frame ``index`` shows; None where no keypoints were read for it."""
+    return int(lookup[index]) if index < len(lookup) and lookup[index] >= 0 else None
 
 
 def last_frame_read(seq: KeypointSequence) -> int | None:
@@ -101,13 +108,15 @@ def write_overlay(video: str | os.PathLike, seq: KeypointSequence, out: str | os
     ``label_at(frame_index) -> (label, confidence)`` gives the text of each frame (e.g.
     ``ActionPrediction.label_at``); without it only skeletons are drawn. Every source frame up to
     ``last_frame`` (None: the video's end) is written; frames between keypoint rows keep the
-    skeleton of the row before.
+    skeleton of the row before, and frames beyond the keypoints (a capped read) are left as they are.
     """
     lookup = _row_lookup(seq)
 
     def draw(frame: np.ndarray, index: int) -> None:
-        if len(lookup):
-            draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+        row = _drawn_row(lookup, index)
+        if row is None:
+            return
+        draw_skeleton(frame, seq, row)
         if label_at is not None:
             label, conf = label_at(index)
             draw_label(frame, f"{label} {conf:.0%}" if conf else label)
@@ -156,9 +165,11 @@ def contact_sheet(video: str | os.PathLike, seq: KeypointSequence, out: str | os
     lookup = _row_lookup(seq)
 
     def draw(frame: np.ndarray, index: int) -> str:
-        if len(lookup):
-            draw_skeleton(frame, seq, int(lookup[min(index, len(lookup) - 1)]))
+        row = _drawn_row(lookup, index)
         text = f"frame {index}"
+        if row is None:
+            return text + "  (not read)"
+        draw_skeleton(frame, seq, row)
         if label_at is not None:
             label, conf = label_at(index)
             text += f"  {label} {conf:.0%}" if conf else f"  {label}"

@@ -127,3 +127,14 @@ def test_activity_unlike_training_data_is_unknown(result):
     assert result.unknown_because  # and why: not confident enough, or a movement unlike the training data
     assert {s.label for s in result.timeline} == {"unknown"}
     assert sum(result.probabilities.values()) == pytest.approx(1.0)  # probabilities are still reported
+
+
+def test_overlay_draws_only_frames_whose_keypoints_were_read():
+    """Keypoints of every 2nd frame from 2 to 6 (a capped, strided read): frames 2-7 show the row before them;
+    frames before the first row and after the last one's stride show nothing rather than a stale skeleton."""
+    from posehar.overlay import _drawn_row, _row_lookup
+
+    seq = KeypointSequence(pose=np.zeros((3, 33, 4), np.float32), frame_indices=np.array([2, 4, 6]))
+    lookup = _row_lookup(seq)
+    assert [_drawn_row(lookup, i) for i in range(10)] == [None, None, 0, 0, 1, 1, 2, 2, None, None]
+    assert _row_lookup(KeypointSequence(pose=np.zeros((0, 33, 4), np.float32))).size == 0

@@ -9,15 +9,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..overlay import _row_lookup, draw_label, draw_skeleton, drawn_contact_sheet, write_drawn_video
+from ..overlay import _drawn_row, _row_lookup, draw_label, draw_skeleton, drawn_contact_sheet, write_drawn_video
 from .people import person_colour
 
 
 def draw_people(frame: np.ndarray, people, index: int, lookup: np.ndarray) -> np.ndarray:
     """Draw every person of ``people`` (PersonPrediction or PersonTrack) found at source frame ``index``."""
-    if not len(lookup) or not people:
+    row = _drawn_row(lookup, index)
+    if row is None or not people:
         return frame
-    row = int(lookup[min(index, len(lookup) - 1)])
     for person in people:
         seq = person.keypoints
         if not seq.pose_present[row]:
