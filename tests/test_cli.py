@@ -32,6 +32,23 @@ def test_predict_json_and_overlay(tiny_model, videos, tmp_path):
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 57 and int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 640
 
 
+def test_a_failed_overlay_loses_no_prediction(tiny_model, videos, tmp_path, monkeypatch, capsys):
+    """The result is printed and the timeline saved before the overlay is drawn."""
+    import posehar.overlay
+    from posehar.cli import main
+    from posehar.errors import VideoError
+
+    def broken(*_, **__):
+        raise VideoError("cannot open a video writer for o.mp4 (no mp4v encoder)")
+
+    monkeypatch.setattr(posehar.overlay, "write_overlay", broken)
+    rc = main(["predict", str(videos / "seed_test_9.mp4"), "--model", str(tiny_model), "--json", "--quiet",
+               "--overlay", str(tmp_path / "o.mp4"), "--timeline", str(tmp_path / "t.csv")])
+    out, err = capsys.readouterr()
+    assert rc == 2 and "no mp4v encoder" in err
+    assert json.loads(out)["frames_read"] == 9 and (tmp_path / "t.csv").read_text().startswith("start_s")
+
+
 def test_overlay_with_max_frames_writes_the_frames_read(videos, tmp_path):
     out = tmp_path / "o.mp4"
     r = posehar("overlay", videos / "seed_test_8.mp4", "-o", out, "--no-label", "--max-frames", 20)

@@ -43,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
     from ..outputs import Output, check_outputs
     from ..overlay import contact_sheet, last_frame_read, write_overlay
     from ..predict import predict_action
-    from ..prediction import save_timeline
     from .pose import warn_unread_hands
 
     check_outputs([Output(args.overlay, "--overlay", (".mp4",)), Output(args.sheet, "--sheet", SHEET_SUFFIXES),
@@ -66,7 +65,14 @@ def run(args: argparse.Namespace) -> int:
                                 streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None,
                                 people=args.people)
         people = getattr(result, "people", None)
-        drawn = people[0].keypoints if people else result.keypoints
+        # The result is reported and saved before anything is drawn: a failed overlay loses no prediction.
+        keypoints = [person.keypoints for person in people] if people else [result.keypoints]
+        for holder in people or [result]:
+            holder.keypoints = None  # the report is the result without its (possibly memory-mapped) keypoints
+        _report(args, result, people)
+        for holder, seq in zip(people or [result], keypoints):
+            holder.keypoints = seq
+        drawn = keypoints[0]
         last = last_frame_read(drawn) if args.max_frames and drawn is not None else None
         if people:
             from ..multipose.draw import people_contact_sheet, write_people_overlay
@@ -75,45 +81,54 @@ def run(args: argparse.Namespace) -> int:
                 write_people_overlay(args.video, people, args.overlay, last_frame=last)
             if args.sheet:
                 people_contact_sheet(args.video, people, args.sheet)
-            for person in people:
-                person.keypoints = None
-        elif args.overlay:
-            write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at, last_frame=last)
-        if args.sheet and not people:
-            contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
-        result.keypoints = None
+        else:
+            if args.overlay:
+                write_overlay(args.video, result.keypoints, args.overlay, label_at=result.label_at, last_frame=last)
+            if args.sheet:
+                contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
+        for holder in people or [result]:
+            holder.keypoints = None
+    if not args.json:
+        for out in [args.overlay, args.sheet]:
+            if out:
+                print(f"  wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace, result, people) -> None:
+    """Save ``result``'s timelines and print it (JSON with ``--json``, else a summary)."""
+    from ..prediction import save_timeline
+
     for out in args.timeline:
         save_timeline(result, out)
     if args.json:
         print(result.to_json())
+        return
+    if result.label in result.probabilities:
+        headline = f"{result.label} ({result.confidence:.1%})"
+    elif result.top_k:
+        closest, p = result.top_k[0]
+        headline = (f"{result.label} (closest class: {closest} at {p:.1%}, not trusted: "
+                    f"{result.unknown_because or 'low confidence'})")
     else:
-        if result.label in result.probabilities:
-            headline = f"{result.label} ({result.confidence:.1%})"
-        elif result.top_k:
-            closest, p = result.top_k[0]
-            headline = (f"{result.label} (closest class: {closest} at {p:.1%}, not trusted: "
-                        f"{result.unknown_because or 'low confidence'})")
-        else:
-            headline = result.label
-        print(f"{Path(args.video).name}: {headline}")
-        for label, prob in result.top_k:
-            print(f"  {label:<20} {prob:.3f}")
-        print(f"  frames read {result.frames_read}, person in {result.person_fraction:.0%} of them")
-        for seg in result.timeline if not people else []:
-            conf = f" ({seg.confidence:.0%})" if seg.label in result.probabilities else ""
-            print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}{conf}")
-        for pair in getattr(result, "pairs", []):
-            a, b = pair.ids
-            conf = f" ({pair.confidence:.1%})" if pair.label in pair.probabilities else ""
-            print(f"  pair #{a} + #{b}: {pair.label}{conf}, together in {pair.frames} frames")
-            for seg in pair.timeline:
-                print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
-        for person in [] if getattr(result, "pairs", None) else people or []:
-            conf = f" ({person.confidence:.1%})" if person.label in person.probabilities else ""
-            print(f"  person #{person.id}: {person.label}{conf}, found in {person.frames} frames, box {person.box}")
-            for seg in person.timeline:
-                print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
-        for out in [args.overlay, args.sheet, *args.timeline]:
-            if out:
-                print(f"  wrote {out}", file=sys.stderr)
-    return 0
+        headline = result.label
+    print(f"{Path(args.video).name}: {headline}")
+    for label, prob in result.top_k:
+        print(f"  {label:<20} {prob:.3f}")
+    print(f"  frames read {result.frames_read}, person in {result.person_fraction:.0%} of them")
+    for seg in result.timeline if not people else []:
+        conf = f" ({seg.confidence:.0%})" if seg.label in result.probabilities else ""
+        print(f"  {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}{conf}")
+    for pair in getattr(result, "pairs", []):
+        a, b = pair.ids
+        conf = f" ({pair.confidence:.1%})" if pair.label in pair.probabilities else ""
+        print(f"  pair #{a} + #{b}: {pair.label}{conf}, together in {pair.frames} frames")
+        for seg in pair.timeline:
+            print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
+    for person in [] if getattr(result, "pairs", None) else people or []:
+        conf = f" ({person.confidence:.1%})" if person.label in person.probabilities else ""
+        print(f"  person #{person.id}: {person.label}{conf}, found in {person.frames} frames, box {person.box}")
+        for seg in person.timeline:
+            print(f"    {seg.start_s:7.2f}-{seg.end_s:7.2f}s  {seg.label}")
+    for out in args.timeline:
+        print(f"  wrote {out}", file=sys.stderr)
