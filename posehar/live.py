@@ -155,8 +155,12 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
 
     clf = get_model(model)
     hands = clf.feature_config_.hands
-    tracker = PoseTracker(PoseSettings(keypoints="holistic" if hands else "body"))
-    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)
+    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)  # first: a source that will not open
+    try:  # leaves no pose graph open, and a graph that will not start leaves no reader thread
+        tracker = PoseTracker(PoseSettings(keypoints="holistic" if hands else "body"))
+    except BaseException:
+        frames.close()
+        raise
     streamer: StreamingClassifier | None = None
     recent: deque = deque(maxlen=max(smoothing, 1))
     show = show and _display_available()
@@ -219,6 +223,9 @@ class _FrameOutput:
             Path(self.overlay).parent.mkdir(parents=True, exist_ok=True)
             self.writer = cv2.VideoWriter(str(self.overlay), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
                                           (frame.shape[1], frame.shape[0]))
+            if not self.writer.isOpened():
+                self.writer = None
+                raise VideoError(f"cannot write the overlay {self.overlay}: OpenCV has no mp4v encoder for it")
         self.writer.write(frame)
 
     def shown_and_quit(self, frame: np.ndarray) -> bool:
@@ -350,8 +357,12 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
     from .overlay import draw_label
 
     clf = get_model(model)
-    finder = PeopleFinder()
-    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)
+    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)  # first, as in run_live
+    try:
+        finder = PeopleFinder()
+    except BaseException:
+        frames.close()
+        raise
     windows: PeopleWindows | None = None
     show = show and _display_available()
     output = _FrameOutput(overlay, frames.fps, show)

@@ -77,3 +77,15 @@ def test_missing_camera_is_a_clear_error(tmp_path, capfd):
     assert capfd.readouterr().err == ""  # said once, by the error: no OpenCV WARN/ERROR lines before it
     with pytest.raises(VideoError, match="not found"):
         FrameSource(tmp_path / "nope.mp4")
+
+
+def test_an_overlay_that_cannot_be_written_is_an_error_not_a_missing_file(tmp_path):
+    import numpy as np
+
+    from posehar.live import _FrameOutput
+
+    (tmp_path / "taken.mp4").mkdir()  # a folder where the video would go: no writer opens there
+    output = _FrameOutput(tmp_path / "taken.mp4", 25.0, show=False)
+    with pytest.raises(VideoError, match="cannot write the overlay .*taken.mp4"):
+        output.write(np.zeros((48, 64, 3), np.uint8))
+    output.close()
