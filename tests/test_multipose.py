@@ -206,6 +206,8 @@ def test_nobody_gives_the_usual_no_person_result(tmp_path):
     writer.release()
     result = predict_action(video, people="all")
     assert result.label == "no person" and result.frames_read == 12 and result.people == []
+    strided = predict_action(video, people="all", stride=2)  # the frames read are the video's 0, 2, ..., 10
+    assert strided.frames_read == 6 and strided.keypoints.frame_indices.tolist() == [0, 2, 4, 6, 8, 10]
 
 
 def test_one_person_with_people_all_is_a_people_result_too(videos):

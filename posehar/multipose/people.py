@@ -59,6 +59,7 @@ class PeopleKeypoints:
     source: str
     stats: dict
     dropped: int = 0                      # tracks dropped as too short or too small
+    frame_indices: np.ndarray | None = None  # the source frame of each row read (None: 0, 1, 2, ...)
 
 
 def extract_people(video: str | os.PathLike, stride: int = 1, max_frames: int | None = None,
@@ -100,7 +101,8 @@ def extract_people(video: str | os.PathLike, stride: int = 1, max_frames: int | 
                                meta={"person_id": new_id, "pose_settings": {"keypoints": "body", "people": "all",
                                                                             "stride": stride, "max_frames": max_frames}})
         people.append(PersonTrack(new_id, tr.frames, [int(round(v)) for v in tr.median_box()], seq))
-    return PeopleKeypoints(people, n, fps, size, str(Path(video)), stats, dropped=len(tracks) - len(kept))
+    return PeopleKeypoints(people, n, fps, size, str(Path(video)), stats, dropped=len(tracks) - len(kept),
+                           frame_indices=np.asarray(indices, dtype=np.int64))
 
 
 @dataclass
@@ -181,8 +183,8 @@ def predict_people(video: str | os.PathLike, clf, top_k: int = 3, stride: int = 
         main = max(results, key=lambda pr: pr[0].frames)[1]
     else:  # nobody tracked: the usual "no person" answer over the frames read
         empty = KeypointSequence(pose=np.zeros((found.frames_read, MEDIAPIPE_POSE.num_joints, 4), np.float32),
-                                 pose_present=np.zeros(found.frames_read, bool), fps=found.fps,
-                                 frame_size=found.frame_size, source=found.source)
+                                 pose_present=np.zeros(found.frames_read, bool), frame_indices=found.frame_indices,
+                                 fps=found.fps, frame_size=found.frame_size, source=found.source)
         main = predict_sequence(empty, clf, top_k=top_k, smoothing=smoothing)
     fields = {k: getattr(main, k) for k in ActionPrediction.__dataclass_fields__}
     if people:
