@@ -41,6 +41,13 @@ def test_timeline_covers_long_input(result, tmp_path):
     assert save_timeline(result, tmp_path / "T.CSV").read_text().splitlines() == csv  # the suffix in any case
 
 
+def repeated(seq: KeypointSequence, frames: int, source: str) -> KeypointSequence:
+    """``seq`` played over and over for ``frames`` frames, the person in every one."""
+    tile = lambda a: np.tile(a, (-(-frames // len(seq)), 1, 1))[:frames]  # noqa: E731
+    return KeypointSequence(pose=tile(seq.pose), left_hand=tile(seq.left_hand), right_hand=tile(seq.right_hand),
+                            fps=seq.fps, source=source)
+
+
 def test_no_person_is_a_clear_result(tiny_model):
     seq = KeypointSequence(pose=np.zeros((40, 33, 4), np.float32), left_hand=np.zeros((40, 21, 3)),
                            right_hand=np.zeros((40, 21, 3)), source="blank")
@@ -50,11 +57,7 @@ def test_no_person_is_a_clear_result(tiny_model):
 
 def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeline(tiny_model, gestures):
     """A person in 2 of 150 frames: no window has them in half its frames, so no action is named."""
-    seq = load_batch(gestures / "p48.npz")[0]
-    reps = -(-150 // len(seq))
-    tile = lambda a: np.tile(a, (reps, 1, 1))[:150]  # noqa: E731
-    long = KeypointSequence(pose=tile(seq.pose), left_hand=tile(seq.left_hand), right_hand=tile(seq.right_hand),
-                            fps=seq.fps, source="glimpse")
+    long = repeated(load_batch(gestures / "p48.npz")[0], 150, "glimpse")
     long.pose_present[:] = False
     long.pose_present[[70, 71]] = True
     r = predict_sequence(long, tiny_model)
@@ -65,11 +68,7 @@ def test_a_person_glimpsed_in_a_few_frames_is_no_person_overall_as_in_the_timeli
 
 def test_a_stretch_with_nobody_has_no_confidence_in_the_timeline(tiny_model, gestures):
     """The first half has the person, the second nobody: the 'no person' segment claims no confidence."""
-    seq = load_batch(gestures / "p48.npz")[0]
-    reps = -(-240 // len(seq))
-    tile = lambda a: np.tile(a, (reps, 1, 1))[:240]  # noqa: E731
-    long = KeypointSequence(pose=tile(seq.pose), left_hand=tile(seq.left_hand), right_hand=tile(seq.right_hand),
-                            fps=seq.fps, source="leaves")
+    long = repeated(load_batch(gestures / "p48.npz")[0], 240, "leaves")
     long.pose_present[120:] = False
     timeline = predict_sequence(long, tiny_model).timeline
     assert timeline[0].label != NO_PERSON and timeline[0].confidence > 0
