@@ -146,10 +146,7 @@ def extract_keypoints(
     if progress:
         from tqdm.auto import tqdm
 
-        total = reader.info.frame_count // settings.stride or None
-        if settings.max_frames:
-            total = min(total or settings.max_frames, settings.max_frames)
-        frames = tqdm(reader, total=total, unit="frame", desc=f"pose {Path(video).name}")
+        frames = tqdm(reader, total=reader.expected_frames, unit="frame", desc=f"pose {Path(video).name}")
     rows = list(track_frames(frames, settings))
     idx, body, left, right, flags = zip(*rows)
     flags = np.asarray(flags, dtype=bool)

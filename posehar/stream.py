@@ -204,9 +204,7 @@ def stream_video(video: str | os.PathLike, clf, settings, keypoints_dir: str | o
     info = reader.info
     fps = info.fps / settings.stride
     frames: Iterable = reader
-    total = info.frame_count // settings.stride or None
-    if settings.max_frames:
-        total = min(total or settings.max_frames, settings.max_frames)
+    total = reader.expected_frames
     if progress:
         from tqdm.auto import tqdm
 

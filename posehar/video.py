@@ -114,6 +114,13 @@ class VideoReader:
         cap.release()
         self.frames_read = 0
 
+    @property
+    def expected_frames(self) -> int | None:
+        """How many frames iterating should yield: the container's frame count (maybe an estimate) after
+        ``stride`` and ``max_frames``; None where the container gives no count and nothing caps it."""
+        total = -(-self.info.frame_count // self.stride) or None
+        return min(total or self.max_frames, self.max_frames) if self.max_frames else total
+
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         cap = _open_capture(self.path)
         kept = 0

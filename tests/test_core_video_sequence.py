@@ -21,6 +21,9 @@ def test_probe_and_stream_real_clip(videos):
 def test_stride_and_max_frames(videos):
     rows = [i for i, _ in VideoReader(videos / "seed_test_8.mp4", stride=5, max_frames=4)]
     assert rows == [0, 5, 10, 15]
+    for stride, cap in ((1, None), (2, None), (5, 4), (1, 100)):  # 57 frames: progress bars know how many come
+        reader = VideoReader(videos / "seed_test_8.mp4", stride=stride, max_frames=cap)
+        assert reader.expected_frames == sum(1 for _ in reader) == min(-(-57 // stride), cap or 57)
 
 
 def _write(path, data: bytes):

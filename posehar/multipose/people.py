@@ -73,10 +73,7 @@ def extract_people(video: str | os.PathLike, stride: int = 1, max_frames: int | 
     if progress:
         from tqdm.auto import tqdm
 
-        total = reader.info.frame_count // stride or None
-        if max_frames:
-            total = min(total or max_frames, max_frames)
-        frames = tqdm(reader, total=total, unit="frame", desc=f"people {Path(video).name}")
+        frames = tqdm(reader, total=reader.expected_frames, unit="frame", desc=f"people {Path(video).name}")
     indices: list[int] = []
     with PeopleFinder(config) as finder:
         for index, frame in frames:
