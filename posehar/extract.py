@@ -24,7 +24,7 @@ import numpy as np
 
 from .datasets.base import IMAGE_EXTENSIONS
 from .errors import KeypointFormatError, PoseharError, VideoError
-from .pose import PoseSettings, check_model_available, extract_keypoints, track_frames
+from .pose import PoseSettings, check_model_available, extract_keypoints, sequence_from_rows, track_frames
 from .sequence import MAX_FPS, MIN_FPS, KeypointSequence
 from .store import KeypointStore, key_settings
 
@@ -128,17 +128,8 @@ def _frames_sequence(folder: Path, settings: PoseSettings, fps: float) -> Keypoi
             shapes.append(frame.shape)
             yield index, frame
 
-    idx, body, left, right, flags = zip(*track_frames(frames(), settings))
-    flags = np.asarray(flags, dtype=bool)
-    hands = settings.keypoints == "holistic"
-    return KeypointSequence(
-        pose=np.stack(body),
-        left_hand=np.stack(left) if hands else None, right_hand=np.stack(right) if hands else None,
-        pose_present=flags[:, 0],
-        left_present=flags[:, 1] if hands else None, right_present=flags[:, 2] if hands else None,
-        frame_indices=np.asarray(idx), fps=fps / settings.stride, frame_size=(shapes[0][1], shapes[0][0]),
-        source=str(folder), meta={"pose_settings": settings.as_dict()},
-    )
+    rows = list(track_frames(frames(), settings))
+    return sequence_from_rows(rows, settings, fps / settings.stride, (shapes[0][1], shapes[0][0]), str(folder))
 
 
 def _kinect_sequence(folder: Path, settings: PoseSettings) -> KeypointSequence:

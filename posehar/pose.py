@@ -148,6 +148,14 @@ def extract_keypoints(
 
         frames = tqdm(reader, total=reader.expected_frames, unit="frame", desc=f"pose {Path(video).name}")
     rows = list(track_frames(frames, settings))
+    return sequence_from_rows(rows, settings, reader.info.fps / settings.stride,
+                              (reader.info.width, reader.info.height), str(Path(video)))
+
+
+def sequence_from_rows(rows: list[tuple], settings: PoseSettings, fps: float, frame_size: tuple[int, int],
+                       source: str) -> KeypointSequence:
+    """The KeypointSequence of :func:`track_frames`' rows (index, body, left hand, right hand, flags), at
+    ``fps`` (the source's after the stride), its hands only with holistic ``settings``."""
     idx, body, left, right, flags = zip(*rows)
     flags = np.asarray(flags, dtype=bool)
     hands = settings.keypoints == "holistic"
@@ -159,9 +167,9 @@ def extract_keypoints(
         left_present=flags[:, 1] if hands else None,
         right_present=flags[:, 2] if hands else None,
         frame_indices=np.asarray(idx),
-        fps=reader.info.fps / settings.stride,
-        frame_size=(reader.info.width, reader.info.height),
-        source=str(Path(video)),
+        fps=fps,
+        frame_size=frame_size,
+        source=source,
         meta={"pose_settings": settings.as_dict()},
     )
 
