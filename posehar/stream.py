@@ -64,13 +64,7 @@ class WindowBuffer:
     def sequence(self, fps: float, frame_size: tuple[int, int]) -> KeypointSequence:
         """The buffered frames, oldest first."""
         n = min(self.count, self.size)
-        rows = (np.arange(self.count - n, self.count)) % self.size
-        return KeypointSequence(
-            pose=self.pose[rows], left_hand=self.left[rows] if self.hands else None,
-            right_hand=self.right[rows] if self.hands else None, pose_present=self.flags[rows, 0],
-            left_present=self.flags[rows, 1] if self.hands else None,
-            right_present=self.flags[rows, 2] if self.hands else None,
-            frame_indices=self.index[rows], fps=fps, frame_size=frame_size)
+        return _stored_sequence(self, (np.arange(self.count - n, self.count)) % self.size, fps, frame_size)
 
 
 class StreamingClassifier:
@@ -152,13 +146,18 @@ class KeypointSink:
 
     def sequence(self, fps: float, frame_size: tuple[int, int], source: str) -> KeypointSequence:
         """The appended frames as a KeypointSequence backed by the memmaps."""
-        n = self.n
-        return KeypointSequence(
-            pose=self.pose[:n], left_hand=self.left[:n] if self.hands else None,
-            right_hand=self.right[:n] if self.hands else None, pose_present=self.flags[:n, 0],
-            left_present=self.flags[:n, 1] if self.hands else None,
-            right_present=self.flags[:n, 2] if self.hands else None,
-            frame_indices=self.index[:n], fps=fps, frame_size=frame_size, source=source)
+        return _stored_sequence(self, slice(0, self.n), fps, frame_size, source)  # slices keep the memmaps
+
+
+def _stored_sequence(store: "WindowBuffer | KeypointSink", rows: np.ndarray | slice, fps: float,
+                     frame_size: tuple[int, int], source: str = "") -> KeypointSequence:
+    """Rows ``rows`` of a per-frame store (its pose, left, right, flags and index arrays) as a KeypointSequence."""
+    hands = store.hands
+    return KeypointSequence(
+        pose=store.pose[rows], left_hand=store.left[rows] if hands else None,
+        right_hand=store.right[rows] if hands else None, pose_present=store.flags[rows, 0],
+        left_present=store.flags[rows, 1] if hands else None, right_present=store.flags[rows, 2] if hands else None,
+        frame_indices=store.index[rows], fps=fps, frame_size=frame_size, source=source)
 
 
 def stream_windows(rows: Iterable[tuple], streamer: StreamingClassifier,
