@@ -100,13 +100,22 @@ class ActionPrediction:
         return self.label, self.confidence
 
 
-def smooth(proba: np.ndarray, width: int = 3) -> np.ndarray:
-    """Centred moving average of window probabilities over ``width`` windows."""
+def smooth(proba: np.ndarray, width: int = 3, weights: np.ndarray | None = None) -> np.ndarray:
+    """Centred moving average of window probabilities over ``width`` windows; with ``weights`` (W,), each
+    window counts by its weight (windows without a person: 0), and one whose neighbourhood weighs
+    nothing keeps its own probabilities."""
     if len(proba) < 2 or width < 2:
         return proba
-    kernel = np.ones(width) / width
-    padded = np.pad(proba, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
-    return np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(proba.shape[1])], axis=1)
+    w = np.ones(len(proba)) if weights is None else np.asarray(weights, dtype=float)
+    pad = ((width // 2, width - 1 - width // 2), (0, 0))
+    kernel = np.ones(width)
+
+    def moving_sum(values: np.ndarray) -> np.ndarray:
+        padded = np.pad(values, pad, mode="edge")
+        return np.stack([np.convolve(padded[:, k], kernel, mode="valid") for k in range(values.shape[1])], axis=1)
+
+    total, weight = moving_sum(proba * w[:, None]), moving_sum(w[:, None])
+    return np.where(weight > 0, total / np.maximum(weight, 1e-12), proba)
 
 
 def _segments(window_labels: list[str], confidences: np.ndarray, bounds: list[tuple[int, int]], fps: float) -> list[Segment]:
@@ -170,7 +179,7 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
     best = int(mean.argmax())
     label = UNKNOWN if because else str(clf.classes_[best])
     order = np.argsort(-mean)[:top_k]
-    smoothed = smooth(proba, smoothing)
+    smoothed = smooth(proba, smoothing, weights)  # a window without a person pulls its neighbours nowhere
     unknown = clf.is_unknown(smoothed, novelty)
     labels = [NO_PERSON if not w else (UNKNOWN if u else str(clf.classes_[p.argmax()]))
               for p, u, w in zip(smoothed, unknown, weights)]

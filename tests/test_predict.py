@@ -137,3 +137,20 @@ def test_overlay_draws_only_frames_whose_keypoints_were_read():
     lookup = _row_lookup(seq)
     assert [_drawn_row(lookup, i) for i in range(10)] == [None, None, 0, 0, 1, 1, 2, 2, None, None]
     assert _row_lookup(KeypointSequence(pose=np.zeros((0, 33, 4), np.float32))).size == 0
+
+
+def test_windows_without_a_person_do_not_pull_their_neighbours_towards_unknown():
+    """Two windows of a confident hello, then two with nobody (a streamed window with nobody holds uniform
+    probabilities): the hello segment keeps its own confidence instead of being averaged with them."""
+    from posehar.models import get_model
+    from posehar.prediction import smooth, summarise_windows
+
+    clf = get_model("mp_gestures")
+    hello = np.eye(len(clf.classes_))[list(clf.classes_).index("hello")] * 0.9 + 0.1 / len(clf.classes_)
+    proba = np.stack([hello, hello, *[np.full(len(clf.classes_), 1 / len(clf.classes_))] * 2])
+    result = summarise_windows(clf, proba, np.zeros(4), np.array([1.0, 1.0, 0.0, 0.0]),
+                               [(0, 30), (15, 45), (30, 60), (45, 75)], 30.0, frames_read=75, person_fraction=0.5,
+                               fps=30.0, duration_s=2.5, source="made up", model="mp_gestures")
+    assert [s.label for s in result.timeline] == ["hello", NO_PERSON]
+    assert result.timeline[0].confidence == pytest.approx(hello.max())
+    np.testing.assert_allclose(smooth(proba, 3), smooth(proba, 3, np.ones(4)))  # equal weights: a plain average
