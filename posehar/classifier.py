@@ -227,16 +227,14 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(self.random_state)
         gen = torch.Generator().manual_seed(self.random_state)
         config = self.feature_config_ = self._feature_config()
-        feats = [self._prepare(s, config) for s in tqdm(X, desc="features", unit="seq", disable=not self.verbose)]
-        mirrored = [self._prepare(s, config, mirrored=True) for s in X] if self._head_sees_mirrors() else None
+        feats, mirrored = self._prepared(X, progress=self.verbose)
         self.n_features_in_ = config.dim()
         train_idx, val_idx, nobody_held_out_because = self._split(target, groups, rng)
         self.history_ = self._fit_encoder(feats, mirrored, target, train_idx, val_idx, rng, gen)
         if nobody_held_out_because:
             self.history_["nobody_held_out_because"] = nobody_held_out_because
 
-        windows, owner = self.windowed(feats)
-        mirror_windows = None if mirrored is None else self.windowed(mirrored)[0]
+        windows, mirror_windows, owner = self._windowing(feats, mirrored)
         vectors, mirror_vectors = self._window_vectors(windows, mirror_windows)
         self._fit_head(vectors, mirror_vectors, target, owner, train_idx)
         if not len(val_idx):
@@ -252,6 +250,20 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         else:
             self._fit_head(vectors, mirror_vectors, target, owner, np.arange(len(feats)))
         return self
+
+    def _prepared(self, X: Sequence[KeypointSequence], progress: bool = False
+                  ) -> tuple[list[Prepared], list[Prepared] | None]:
+        """Every sequence of ``X`` prepared with ``feature_config_``, and mirrored where the head sees mirrors."""
+        config = self.feature_config_
+        feats = [self._prepare(s, config) for s in tqdm(X, desc="features", unit="seq", disable=not progress)]
+        mirrored = [self._prepare(s, config, mirrored=True) for s in X] if self._head_sees_mirrors() else None
+        return feats, mirrored
+
+    def _windowing(self, feats: list[Prepared], mirrored: list[Prepared] | None
+                   ) -> tuple[list[Prepared], list[Prepared] | None, np.ndarray]:
+        """(every window of ``feats``, of ``mirrored`` where given, the sequence each window came from)."""
+        windows, owner = self.windowed(feats)
+        return windows, None if mirrored is None else self.windowed(mirrored)[0], owner
 
     def _window_vectors(self, windows, mirror_windows) -> tuple[np.ndarray, np.ndarray | None]:
         """Temporal vectors of every window (and of its mirror image, when the head sees mirrors)."""

@@ -68,11 +68,9 @@ def fit_from(base: PoseActionClassifier | str | os.PathLike, X: Sequence[Keypoin
     torch.nn.init.zeros_(model.encoder_.head.weight)
     torch.nn.init.zeros_(model.encoder_.head.bias)
     target = np.searchsorted(model.classes_, y)
-    config = model.feature_config_
-    feats = [model._prepare(s, config) for s in X]
-    mirrored = [model._prepare(s, config, mirrored=True) for s in X] if model._head_sees_mirrors() else None
-    windows, owner = model.windowed(feats)
-    vectors, mirror_vectors = model._window_vectors(windows, None if mirrored is None else model.windowed(mirrored)[0])
+    feats, mirrored = model._prepared(X)
+    windows, mirror_windows, owner = model._windowing(feats, mirrored)
+    vectors, mirror_vectors = model._window_vectors(windows, mirror_windows)
     record: dict = {"base": {"classes": base.classes_.tolist(),
                              **{k: v for k, v in getattr(base, "training_", {}).items() if k in ("command", "date")}},
                     "clips": len(X), "clips_per_class": dict(counts),
