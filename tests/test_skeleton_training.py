@@ -155,7 +155,17 @@ def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
     assert "training sequences" not in card and "Per set" not in card  # body_actions' own data and figures are not its
     r = posehar("evaluate", str(tmp_path / "mine"), str(clips), "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 0, r.stderr
-    assert "accuracy: " in r.stdout and "people seen in training (10" in r.stdout
+    # Without a groups file each clip would count as a person of its own: no seen / unseen split is made.
+    assert "accuracy: " in r.stdout and "the clips' people are not known" in r.stdout
+    assert "people seen in training" not in r.stdout and "people NOT seen" not in r.stdout
+    groups = tmp_path / "groups.csv"
+    groups.write_text("".join(f"{c.replace(' ', '_')}/clip{i}.npz,{sf.subjects[i]}\n" for c in chosen for i in chosen[c]))
+    r = posehar("train", str(clips), "--from", "body_actions", "-o", str(tmp_path / "ours"), "--groups", str(groups))
+    assert r.returncode == 0, r.stderr
+    r = posehar("evaluate", str(tmp_path / "ours"), str(clips), "--groups", str(groups),
+                "--confusion", str(tmp_path / "g.png"))
+    people = len({sf.subjects[i] for c in chosen for i in chosen[c]})
+    assert r.returncode == 0 and f"people seen in training ({people}; NOT a cross-person figure)" in r.stdout, r.stderr
     other = tmp_path / "other"
     shutil.copytree(clips, other)
     (other / "two_hand_front_clap").mkdir()
@@ -331,3 +341,13 @@ def test_fine_tune_refuses_what_it_cannot_start_from(shared, small_set, tmp_path
     r = posehar("train", str(small_set), "-o", str(base), "--force", "--fine-tune", str(base))
     assert r.returncode == 2 and "Traceback" not in r.stderr and "input" in r.stderr
     assert (base / "config.json").read_bytes() == digest
+
+
+def test_evaluate_refuses_an_empty_test_part_instead_of_scoring_the_training_people(shared, tmp_path):
+    root = shared / "skeletons" / "original_samples" / "msrc12"  # 2 people: folds beyond 2 test nobody
+    r = posehar("evaluate", "body_actions", "--dataset", "msrc12", "--root", str(root), "--split", "3",
+                "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 2 and r.stderr.strip().endswith("msrc12 split 3: its test part holds no samples"), r.stderr
+    r = posehar("evaluate", "body_actions", str(shared / "skeletons" / "g3d.npz"), "--groups", str(tmp_path / "g.csv"),
+                "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 2 and "--groups applies to a clip folder" in r.stderr, r.stderr

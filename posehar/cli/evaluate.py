@@ -19,6 +19,9 @@ def register(sub) -> None:
     from .train import add_dataset_options
 
     add_dataset_options(p)
+    p.add_argument("--groups", metavar="CSV", default=None,
+                   help="with a clip folder: relative_path,group rows saying whose each clip is (as `train --from` "
+                        "reads them); without it the clips' people are unknown and not split into seen and unseen")
     p.add_argument("--confusion", metavar="OUT.png", default=None,
                    help="confusion-matrix PNG (default: confusion_<model>.png)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -41,23 +44,30 @@ def run(args: argparse.Namespace) -> int:
     from .pose import settings_for_model, settings_from
     from .train import dataset_args
 
+    from ..errors import PoseharError
     from ..outputs import Output, check_outputs
 
     path = resolve_model(args.model)
     png = args.confusion or f"confusion_{Path(path).name}.png"
     check_outputs([Output(png, "--confusion", (".png", ".pdf", ".svg"))],
-                  inputs=[path, args.data, args.root, args.store])
+                  inputs=[path, args.data, args.root, args.store, args.groups])
     from_dataset = dataset_args(args)  # checked before the model is loaded
+    clip_folder = not from_dataset and is_clip_folder(args.data)
+    if args.groups and not clip_folder:
+        raise PoseharError("--groups applies to a clip folder; other data say whose each sequence is themselves")
     clf = get_model(path)
     if from_dataset:
         from ..datasets.protocols import protocol_split
         from ..training import store_sequences
 
         train, test = protocol_split(args.dataset, args.root, args.split, **dict(args.options))
-        X, y, groups = store_sequences((test or train).samples, args.store, settings_from(args))
-        args.data = f"{args.dataset} split {args.split} {'test' if test else 'all'}"
-    elif is_clip_folder(args.data):
-        X, y, groups = read_clip_folder(args.data, settings_for_model(args, clf))
+        part, name = (train, "all") if test is None else (test, "test")
+        if not len(part):
+            raise PoseharError(f"{args.dataset} split {args.split}: its {name} part holds no samples")
+        X, y, groups = store_sequences(part.samples, args.store, settings_from(args))
+        args.data = f"{args.dataset} split {args.split} {name}"
+    elif clip_folder:
+        X, y, groups = read_clip_folder(args.data, settings_for_model(args, clf), groups_file=args.groups)
     elif Path(args.data).is_file():  # a skeleton set; anything else is named as not one
         sf = SkeletonFile(args.data)
         labels = model_labels(clf, sf)
@@ -72,10 +82,15 @@ def run(args: argparse.Namespace) -> int:
                   f"model's classes; scored on those")
     else:
         X, y, groups = load_keypoints(args.data)
+    if not X:
+        raise PoseharError(f"{args.data}: no sequences to score (none with a person seen, or none of its classes)")
     y = np.asarray(y)
     pred = np.concatenate([clf.predict(X[i:i + 256]) for i in tqdm(range(0, len(X), 256), desc="evaluate", unit="batch")])
     training = getattr(clf, "training_", {})
     seen, unseen = seen_unseen(training.get("groups", []), groups)
+    people_unknown = clip_folder and not args.groups  # each clip would be its own "person"
+    if people_unknown:
+        seen, unseen = np.zeros(len(y), bool), np.zeros(len(y), bool)
     out: dict = {"model": str(path), "data": args.data}
     report = Report.from_predictions(y, pred, clf.classes_)
     out["all"] = report.__dict__
@@ -90,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"cross-person accuracy recorded at training ({cv['protocol']}): "
                      f"{cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f}")
         out["cross_validation"] = {k: cv[k] for k in ("protocol", "accuracy_mean", "accuracy_std", "fold_accuracy")}
+    if people_unknown:
+        lines.append("the clips' people are not known (no --groups): not split into people seen and not seen in "
+                     "training")
     if unseen.any():
         rep = Report.from_predictions(y[unseen], pred[unseen], clf.classes_)
         out["unseen_people"] = rep.__dict__
