@@ -27,14 +27,16 @@ from .sequence import KeypointSequence
 
 
 def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[KeypointSequence], y: Sequence[str],
-                strength: float = 1.0) -> PoseActionClassifier:
+                strength: float = 1.0, person: str | None = None) -> PoseActionClassifier:
     """A copy of the fitted ``model`` (or of a shipped model / bundle, by name or path) whose head
     is adapted to the person who recorded ``X``.
 
     ``y`` holds the classes of ``X`` (each one of ``model.classes_``; classes without clips keep
     their trained weights, pulled only by the other classes' clips). ``strength`` is the pull
     towards the trained head: larger keeps the model closer to how it reads everyone else.
-    The copy's ``training_["personalized"]`` records the clips per class and the strength.
+    The copy's ``training_["personalized"]`` records the clips per class, the strength and ``person``
+    (the group name of whoever recorded ``X``, where known), who then counts among the people the
+    model has seen (``training_["groups"]``), as ``posehar evaluate`` reports them.
     """
     model = get_model(model)
     if not hasattr(model, "logreg_"):
@@ -59,7 +61,9 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
     counts = Counter(y.tolist())
     adapted.training_ = {**getattr(model, "training_", {}), "personalized": {
         "clips": len(X), "clips_per_class": {c: counts.get(c, 0) for c in model.classes_.tolist()},
-        "strength": strength}}
+        "strength": strength, **({"person": person} if person is not None else {})}}
+    if person is not None:  # the head has now seen this person: evaluate reports them apart from new people
+        adapted.training_["groups"] = sorted({*adapted.training_.get("groups", []), person})
     return adapted
 
 

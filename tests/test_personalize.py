@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -116,6 +117,14 @@ def test_cli_batch_file_and_errors(tiny_model, gestures, tmp_path):
     r = posehar("personalize", tiny_model, gestures / "p38.npz", "-o", tmp_path / "mine")
     assert r.returncode == 0, r.stderr
     assert "90 clips (hello 30, iloveyou 30, thanks 30)" in r.stdout
+    # p38's clips now shaped the head: evaluate counts p38 among the people seen, not as a new person.
+    folder = tmp_path / "people"
+    folder.mkdir()
+    for p in ("p38", "p39"):
+        shutil.copy(gestures / f"{p}.npz", folder / f"{p}.npz")
+    r = posehar("evaluate", tmp_path / "mine", folder, "--confusion", tmp_path / "c.png")
+    assert r.returncode == 0, r.stderr
+    assert "people NOT seen in training (1)" in r.stdout and "people seen in training (1;" in r.stdout
     empty = tmp_path / "empty"
     (empty / "hello").mkdir(parents=True)
     for clips, message in ((tmp_path / "missing", "does not exist"), (empty, "holds no class folders")):

@@ -31,17 +31,18 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-def read_clips(path: str, settings) -> tuple[list, list[str]]:
-    """(sequences, labels) of a batch .npz, or of class folders of videos / keypoint .npz files
-    (videos' keypoints extracted once into the cache, as ``posehar train CLIPS --from`` reads them)."""
+def read_clips(path: str, settings) -> tuple[list, list[str], str | None]:
+    """(sequences, labels, person) of a batch .npz (one person's, named by the file as a keypoint folder
+    names its people), or of class folders of videos / keypoint .npz files (videos' keypoints extracted
+    once into the cache, as ``posehar train CLIPS --from`` reads them; whose they are is not known)."""
     from ..clips import read_clip_folder
     from ..sequence import load_batch
 
     if Path(path).suffix.lower() == ".npz":
         batch = load_batch(path)
-        return batch, [s.label for s in batch]
+        return batch, [s.label for s in batch], Path(path).stem
     X, y, _ = read_clip_folder(path, settings)
-    return X, y
+    return X, y, None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,14 +50,15 @@ def run(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from ..bundle import save_model
-    from ..models import resolve_model
+    from ..models import get_model, resolve_model
     from ..outputs import Output, check_outputs
     from ..personalize import personalize
-    from .pose import settings_from
+    from .pose import settings_for_model
 
     check_outputs([Output(args.out, "-o", bundle=True, force=args.force)], inputs=[resolve_model(args.model), args.clips])
-    X, y = read_clips(args.clips, settings_from(args))
-    adapted = personalize(args.model, X, y, strength=args.strength)
+    model = get_model(args.model)
+    X, y, person = read_clips(args.clips, settings_for_model(args, model))  # body keypoints only for a body model
+    adapted = personalize(model, X, y, strength=args.strength, person=person)
     save_model(adapted, args.out, training=adapted.training_, force=args.force)
     counts = ", ".join(f"{c} {n}" for c, n in sorted(Counter(y).items()))
     print(f"personalised {args.model} with {len(X)} clips ({counts}) -> {args.out}")
