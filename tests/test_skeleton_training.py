@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -157,6 +158,7 @@ def test_teach_from_a_clip_folder_on_the_command_line(shared, tmp_path):
     assert r.returncode == 0, r.stderr
     # Without a groups file each clip would count as a person of its own: no seen / unseen split is made.
     assert "accuracy: " in r.stdout and "the clips' people are not known" in r.stdout
+    assert "cross-validated accuracy on the taught clips (" in r.stdout  # the figure the teaching printed
     assert "people seen in training" not in r.stdout and "people NOT seen" not in r.stdout
     groups = tmp_path / "groups.csv"
     groups.write_text("".join(f"{c.replace(' ', '_')}/clip{i}.npz,{sf.subjects[i]}\n" for c in chosen for i in chosen[c]))
@@ -199,7 +201,7 @@ def test_original_format_dataset_trains_and_evaluates_without_a_store(shared, tm
     assert "2 sequences (each 3D recording also seen from 4 extra viewpoints)" in r.stdout, r.stdout
     r = posehar("evaluate", str(out), "--dataset", "nw_ucla", "--root", str(root), "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("accuracy: ")
+    assert r.stdout.startswith("accuracy: ") and "test accuracy recorded at training (" in r.stdout
     r = posehar("train", "--dataset", "nw_ucla", "--root", str(root), "-o", str(tmp_path / "s5"), "--split", "5")
     assert r.returncode == 2 and r.stderr.strip().endswith("split 5 is not one of its splits"), r.stderr
     kinder = shared / "skeletons" / "original_samples" / "kinder_gator"  # one adult, two children
@@ -348,6 +350,16 @@ def test_evaluate_refuses_an_empty_test_part_instead_of_scoring_the_training_peo
     r = posehar("evaluate", "body_actions", "--dataset", "msrc12", "--root", str(root), "--split", "3",
                 "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 2 and r.stderr.strip().endswith("msrc12 split 3: its test part holds no samples"), r.stderr
+    src = np.load(shared / "skeletons" / "g3d.npz", allow_pickle=False)
+    keep = np.flatnonzero(src["labels"] == "Clap")[:6]  # a few clips, in a file named as the set it comes from
+    parts = [src["joints"][src["offsets"][i]:src["offsets"][i + 1]] for i in keep]
+    np.savez(tmp_path / "g3d.npz", joints=np.concatenate(parts), offsets=np.cumsum([0] + [len(p) for p in parts]),
+             joint_names=src["joint_names"], labels=src["labels"][keep], subjects=src["subjects"][keep], fps=src["fps"])
+    r = posehar("evaluate", "body_actions", str(tmp_path / "g3d.npz"), "--json", "--confusion", str(tmp_path / "c.png"))
+    assert r.returncode == 0, r.stderr  # the shipped model's per-set figures recorded at its training come along
+    assert "6 of 6 sequences have labels the vocabulary maps" in r.stderr  # stdout is the JSON report alone
+    assert any(line.startswith("held-out people's accuracy recorded at training") and "g3d 0.9" in line
+               for line in json.loads(r.stdout)["recorded_at_training"])
     r = posehar("evaluate", "body_actions", str(shared / "skeletons" / "g3d.npz"), "--groups", str(tmp_path / "g.csv"),
                 "--confusion", str(tmp_path / "c.png"))
     assert r.returncode == 2 and "--groups applies to a clip folder" in r.stderr, r.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 
@@ -77,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
             X, y, groups = pair_file_sequences(args.data, labels=labels)
         else:
             X, y, groups = skeleton_sequences(sf, labels=labels)
-        if labels is not None:
+        if labels is not None:  # on stderr: --json's stdout is the report alone
             print(f"{sf.path.name}: {len(X)} of {len(sf)} sequences have labels the vocabulary maps to this "
-                  f"model's classes; scored on those")
+                  f"model's classes; scored on those", file=sys.stderr)
     else:
         X, y, groups = load_keypoints(args.data)
     if not X:
@@ -105,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
         lines.append(f"cross-person accuracy recorded at training ({cv['protocol']}): "
                      f"{cv['accuracy_mean']:.4f} ± {cv['accuracy_std']:.4f}")
         out["cross_validation"] = {k: cv[k] for k in ("protocol", "accuracy_mean", "accuracy_std", "fold_accuracy")}
+    recorded = _recorded_figures(training)
+    if recorded:
+        out["recorded_at_training"] = recorded
+    lines += recorded
     if people_unknown:
         lines.append("the clips' people are not known (no --groups): not split into people seen and not seen in "
                      "training")
@@ -122,3 +127,23 @@ def run(args: argparse.Namespace) -> int:
     out["confusion_png"] = png
     print(json.dumps(out, indent=2) if args.json else "\n".join(lines + [f"confusion matrix: {png}"]))
     return 0
+
+
+def _recorded_figures(training: dict) -> list[str]:
+    """The other figures a training record holds, one line each: a protocol's test part, each set's held-out
+    people (a model trained on skeleton sets), the cross-validated accuracy on taught clips."""
+    lines = []
+    test = training.get("test")
+    if test:
+        lines.append(f"test accuracy recorded at training ({training.get('protocol', 'the protocol')}): "
+                     f"{test['accuracy']:.4f} ({test['n']} sequences)")
+    sets = training.get("set_results")
+    if sets:
+        lines.append(f"held-out people's accuracy recorded at training ({sets['protocol']}): "
+                     + ", ".join(f"{r['set']} {r['accuracy']:.3f}" for r in sets["rows"]))
+    taught = training.get("taught", {}).get("cross_validation")
+    if taught:
+        kind = "grouped by person" if taught["grouped"] else "stratified"
+        lines.append(f"cross-validated accuracy on the taught clips ({taught['folds']} folds, {kind}): "
+                     f"{taught['accuracy']:.4f}")
+    return lines
