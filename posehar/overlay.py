@@ -69,9 +69,7 @@ def _row_lookup(seq: KeypointSequence) -> np.ndarray:
     row of ``seq``; -1 before its first row. A frame beyond the lookup was never read for keypoints."""
     if not len(seq):
         return np.zeros(0, dtype=np.int64)
-    steps = np.diff(seq.frame_indices)
-    stride = int(max(1, np.median(steps))) if len(steps) else 1
-    n = int(seq.frame_indices[-1]) + stride
+    n = int(seq.frame_indices[-1]) + seq.frame_step
     lookup = np.full(n, -1, dtype=np.int64)
     lookup[seq.frame_indices] = np.arange(len(seq))
     return np.maximum.accumulate(lookup)  # rows rise with their frames

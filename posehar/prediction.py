@@ -159,7 +159,7 @@ def predict_sequence(seq: KeypointSequence, model=None, top_k: int = 3, smoothin
         bounds.append((start, min(max(int(np.ceil(b * ratio)), start + 1), n)))
     present = np.array([seq.pose_present[a:b].mean() if b > a else 0.0 for a, b in bounds])
     frames = [(int(seq.frame_indices[a]), int(seq.frame_indices[b - 1]) + 1) for a, b in bounds]
-    return summarise_windows(clf, proba, novelty, present, frames, seq.fps * max(1, _stride(seq)),
+    return summarise_windows(clf, proba, novelty, present, frames, seq.fps * seq.frame_step,
                              top_k=top_k, smoothing=smoothing, **common)
 
 
@@ -189,12 +189,6 @@ def summarise_windows(clf, proba: np.ndarray, novelty: np.ndarray, present: np.n
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, mean)},
         top_k=[(str(clf.classes_[i]), float(mean[i])) for i in order],
         timeline=timeline, unknown_because="; ".join(because), **common)
-
-
-def _stride(seq: KeypointSequence) -> int:
-    if len(seq.frame_indices) < 2:
-        return 1
-    return int(max(1, np.median(np.diff(seq.frame_indices))))
 
 
 def save_timeline(result: ActionPrediction, out: str | os.PathLike) -> Path:

@@ -114,6 +114,14 @@ class KeypointSequence:
         """Fraction of frames in which a body was detected."""
         return float(self.pose_present.mean()) if len(self) else 0.0
 
+    @property
+    def frame_step(self) -> int:
+        """Source frames from one row to the next (the median step of ``frame_indices``: a read's stride);
+        1 with fewer than 2 rows."""
+        if len(self.frame_indices) < 2:
+            return 1
+        return int(max(1, np.median(np.diff(self.frame_indices))))
+
     def slice(self, start: int, stop: int) -> "KeypointSequence":
         """Frames ``start:stop`` as a new sequence (arrays are views)."""
         return self._select(slice(start, stop))
