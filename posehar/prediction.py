@@ -10,7 +10,7 @@ import bisect
 import json
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,10 +76,7 @@ class ActionPrediction:
 
     def to_dict(self) -> dict:
         """The result as plain data (as JSON writes it), without its keypoints."""
-        d = asdict(self)
-        d.pop("keypoints")
-        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
-        return d
+        return plain_result(self)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The result as JSON; a value that is not a finite number is written as null (valid JSON)."""
@@ -98,6 +95,15 @@ class ActionPrediction:
         if i >= 0 and frame < self.timeline[i].end_frame:
             return self.timeline[i].label, self.timeline[i].confidence
         return self.label, self.confidence
+
+
+def plain_result(result) -> dict:
+    """A result dataclass (an action's, a person's, a pair's) as plain data, ``top_k`` as records, without its
+    keypoints: they are left out before ``asdict``, which would deep-copy them (memory-mapped, an hour long)."""
+    d = asdict(replace(result, keypoints=None) if getattr(result, "keypoints", None) is not None else result)
+    d.pop("keypoints", None)
+    d["top_k"] = [{"label": lab, "probability": p} for lab, p in result.top_k]
+    return d
 
 
 def smooth(proba: np.ndarray, width: int = 3, weights: np.ndarray | None = None) -> np.ndarray:

@@ -25,8 +25,10 @@ def test_prediction_fields(result):
     assert sum(result.probabilities.values()) == pytest.approx(1.0)
     assert len(result.top_k) == 2 and result.top_k[0][1] >= result.top_k[1][1]
     assert result.frames_read == 57 and result.person_fraction == 1.0
+    keypoints = result.keypoints
     d = json.loads(result.to_json())
     assert d["frames_read"] == 57 and "keypoints" not in d
+    assert result.keypoints is keypoints and len(keypoints) == 57  # left out of the report, not taken away
 
 
 def test_timeline_covers_long_input(result, tmp_path):

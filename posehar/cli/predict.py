@@ -65,14 +65,8 @@ def run(args: argparse.Namespace) -> int:
                                 streaming=args.stream, keypoints_dir=kp_dir if args.overlay or args.sheet else None,
                                 people=args.people)
         people = getattr(result, "people", None)
-        # The result is reported and saved before anything is drawn: a failed overlay loses no prediction.
-        keypoints = [person.keypoints for person in people] if people else [result.keypoints]
-        for holder in people or [result]:
-            holder.keypoints = None  # the report is the result without its (possibly memory-mapped) keypoints
-        _report(args, result, people)
-        for holder, seq in zip(people or [result], keypoints):
-            holder.keypoints = seq
-        drawn = keypoints[0]
+        _report(args, result, people)  # before anything is drawn: a failed overlay loses no prediction
+        drawn = people[0].keypoints if people else result.keypoints
         last = last_frame_read(drawn) if args.max_frames and drawn is not None else None
         if people:
             from ..multipose.draw import people_contact_sheet, write_people_overlay
@@ -87,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             if args.sheet:
                 contact_sheet(args.video, result.keypoints, args.sheet, label_at=result.label_at)
         for holder in people or [result]:
-            holder.keypoints = None
+            holder.keypoints = None  # let go of the memmaps in kp_dir before it is removed
     if not args.json:
         for out in [args.overlay, args.sheet]:
             if out:

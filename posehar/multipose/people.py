@@ -14,7 +14,7 @@ with hands and will mostly answer ``unknown`` or worse, so prefer a body-only mo
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import NoPersonError
 from ..layouts import HAND_CHANNELS, HAND_JOINTS, MEDIAPIPE_POSE
 from ..pairs import PAIR_LAYOUT, pair_from_sequences
-from ..prediction import ActionPrediction, Segment, predict_sequence
+from ..prediction import ActionPrediction, Segment, plain_result, predict_sequence
 from ..sequence import KeypointSequence
 from ..video import VideoReader, check_video_path
 from .tracker import TrackerConfig, drop_background, keep_track, stitch
@@ -123,10 +123,7 @@ class PersonPrediction:
 
     def to_dict(self) -> dict:
         """The person's result as plain data (as JSON writes it), without its keypoints."""
-        d = asdict(self)
-        d.pop("keypoints")
-        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
-        return d
+        return plain_result(self)
 
 
 @dataclass
@@ -141,7 +138,7 @@ class PeoplePrediction(ActionPrediction):
 
     def to_dict(self) -> dict:
         """The result as plain data, with every person's entry under ``people``."""
-        d = super().to_dict()
+        d = plain_result(replace(self, people=[]))  # each person's own to_dict leaves out their keypoints
         d["people"] = [p.to_dict() for p in self.people]
         return d
 
@@ -203,9 +200,7 @@ class PairResult:
 
     def to_dict(self) -> dict:
         """The pair's result as plain data (as JSON writes it)."""
-        d = asdict(self)
-        d["top_k"] = [{"label": lab, "probability": p} for lab, p in self.top_k]
-        return d
+        return plain_result(self)
 
 
 @dataclass
