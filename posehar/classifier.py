@@ -385,7 +385,7 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             return train, val, ""
         counts = np.bincount(target)
         held = int(np.ceil(self.validation_fraction * len(target)))  # as StratifiedShuffleSplit counts them
-        if counts[counts > 0].min() < 2 or min(held, len(target) - held) < len(counts):
+        if counts.min() < 2 or min(held, len(target) - held) < len(counts):  # every class has a sequence
             return idx, nobody, "too few sequences a class to hold some of every class out (and no groups)"
         splitter = StratifiedShuffleSplit(n_splits=1, test_size=self.validation_fraction, random_state=seed)
         return (*next(splitter.split(idx, target)), "")

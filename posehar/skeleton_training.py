@@ -110,8 +110,8 @@ def _seen_views(clip: SkeletonClip, extra: int, rng: np.random.Generator, bodies
     return [seq for seq in seqs if seq.pose_present.any()]
 
 
-def cross_subject_cv(sf: SkeletonFile, make_model: Callable[[], PoseActionClassifier], folds: int = 5, views: int = 0, seed: int = 0,
-                     progress: bool = True) -> dict:
+def cross_subject_cv(sf: SkeletonFile, make_model: Callable[[], PoseActionClassifier], folds: int = 5,
+                     views: int = 0, seed: int = 0, progress: bool = True) -> dict:
     """Grouped K-fold over ``sf``'s subjects: train on the other subjects (with ``views`` extra
     viewpoints of 3D recordings), test on the fold's subjects as recorded. Same record as
     :func:`posehar.evaluation.cross_validate`."""
@@ -123,7 +123,8 @@ def cross_subject_cv(sf: SkeletonFile, make_model: Callable[[], PoseActionClassi
 
 def grouped_cv(labels: np.ndarray, subjects: np.ndarray, make_model: Callable[[], PoseActionClassifier],
                train_data: Callable[[np.ndarray], tuple[list[KeypointSequence], list[str], list[str]]],
-               test_data: Callable[[np.ndarray], list[KeypointSequence]], folds: int = 5, seed: int = 0, progress: bool = True, unit: str = "subject") -> dict:
+               test_data: Callable[[np.ndarray], list[KeypointSequence]], folds: int = 5, seed: int = 0,
+               progress: bool = True, unit: str = "subject") -> dict:
     """K-fold grouped by ``subjects``: ``make_model()`` fit on ``train_data(train rows)`` ->
     (sequences, labels, groups), scored on ``test_data(test rows)`` -> sequences. Same record as
     :func:`posehar.evaluation.cross_validate`; ``unit`` names what a group is."""
@@ -157,7 +158,8 @@ def model_labels(model: PoseActionClassifier, sf: SkeletonFile) -> dict[str, str
     return mapped
 
 
-def sample_sequences(samples: Sequence[Sample], views: int = 0, seed: int = 0) -> tuple[list[KeypointSequence], list[str], list[str]]:
+def sample_sequences(samples: Sequence[Sample], views: int = 0, seed: int = 0
+                     ) -> tuple[list[KeypointSequence], list[str], list[str]]:
     """(sequences, labels, groups) of skeleton-format dataset samples (NTU, Penn Action, MSRC-12, ...),
     read from their files and mapped to the common body, with ``views`` extra viewpoints of 3D ones
     (each replayed by a body of other proportions) and recordings with nobody seen left out, as in

@@ -11,9 +11,9 @@ than the whole video, so probabilities differ slightly from :func:`posehar.predi
 For that reason ``predict_action`` streams only videos longer than ``STREAM_MIN_SECONDS``.
 
 Overlays of streamed videos: when ``keypoints_dir`` is given, per-frame keypoints are written
-to ``.npy`` memmaps in a new folder inside it, one per run (~1 KB per frame on disk, paged in and out by the OS) and returned as
-a KeypointSequence backed by them, so the overlay is drawn in a second decode pass with the
-final smoothed timeline while resident memory stays small.
+to ``.npy`` memmaps in a new folder inside it, one per run (~1 KB per frame on disk, paged in and
+out by the OS) and returned as a KeypointSequence backed by them, so the overlay is drawn in a
+second decode pass with the final smoothed timeline while resident memory stays small.
 """
 
 from __future__ import annotations

@@ -88,10 +88,8 @@ def run(args: argparse.Namespace) -> int:
     y = np.asarray(y)
     pred = np.concatenate([clf.predict(X[i:i + 256]) for i in tqdm(range(0, len(X), 256), desc="evaluate", unit="batch")])
     training = getattr(clf, "training_", {})
-    seen, unseen = seen_unseen(training.get("groups", []), groups)
     people_unknown = clip_folder and not args.groups  # each clip would be its own "person"
-    if people_unknown:
-        seen, unseen = np.zeros(len(y), bool), np.zeros(len(y), bool)
+    seen, unseen = np.zeros((2, len(y)), bool) if people_unknown else seen_unseen(training.get("groups", []), groups)
     out: dict = {"model": str(path), "data": args.data}
     report = Report.from_predictions(y, pred, clf.classes_)
     out["all"] = report.__dict__
