@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -155,12 +156,8 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
 
     clf = get_model(model)
     hands = clf.feature_config_.hands
-    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)  # first: a source that will not open
-    try:  # leaves no pose graph open, and a graph that will not start leaves no reader thread
-        tracker = PoseTracker(PoseSettings(keypoints="holistic" if hands else "body"))
-    except BaseException:
-        frames.close()
-        raise
+    frames, tracker = _open(source, realtime, max_frames, lambda: PoseTracker(
+        PoseSettings(keypoints="holistic" if hands else "body")))
     streamer: StreamingClassifier | None = None
     recent: deque = deque(maxlen=max(smoothing, 1))
     show = show and _display_available()
@@ -206,6 +203,18 @@ def run_live(source: str | int, model=None, realtime: bool = False, smoothing: i
         tracker.close()
         output.close()
     return _summary(frames, latencies, frame_ms, time.monotonic() - t0)
+
+
+def _open(source: str | int, realtime: bool, max_frames: int | None,
+          start_pose: Callable[[], Any]) -> tuple[FrameSource, Any]:
+    """(the frame source, the pose graph ``start_pose`` starts). The source opens first, so one that will not
+    open leaves no graph behind, and a graph that will not start leaves no reader thread."""
+    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)
+    try:
+        return frames, start_pose()
+    except BaseException:
+        frames.close()
+        raise
 
 
 class _FrameOutput:
@@ -357,12 +366,7 @@ def _run_live_people(source, model, realtime, smoothing, overlay, show, max_fram
     from .overlay import draw_label
 
     clf = get_model(model)
-    frames = FrameSource(source, realtime=realtime, max_frames=max_frames)  # first, as in run_live
-    try:
-        finder = PeopleFinder()
-    except BaseException:
-        frames.close()
-        raise
+    frames, finder = _open(source, realtime, max_frames, PeopleFinder)
     windows: PeopleWindows | None = None
     show = show and _display_available()
     output = _FrameOutput(overlay, frames.fps, show)
