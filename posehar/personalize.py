@@ -53,9 +53,9 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
         raise PoseharError(f"strength must be > 0 (got {strength}); it keeps the head close to the trained one")
     for seq in X:
         require_person(seq)  # a clip with nobody in it says nothing about the person
-    vectors, target = _enrolment_vectors(model, X, np.searchsorted(model.classes_, y))
+    vectors, target, weight = _enrolment_vectors(model, X, np.searchsorted(model.classes_, y))
     coef, intercept = _adapt_head(model.logreg_.coef_, model.logreg_.intercept_,
-                                  model.scaler_.transform(vectors), target, len(model.classes_), strength)
+                                  model.scaler_.transform(vectors), target, weight, len(model.classes_), strength)
     adapted = copy.deepcopy(model)
     adapted.logreg_ = logistic_head(coef, intercept, model.C)
     counts = Counter(y.tolist())
@@ -67,35 +67,37 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
     return adapted
 
 
-def _enrolment_vectors(model: PoseActionClassifier, X, target) -> tuple[np.ndarray, np.ndarray]:
-    """Temporal vectors of every window of every clip (and of its mirror image, where the model's
-    head was fit on mirrored copies too), each labelled with the class it shows."""
-    items, labels = [], []
+def _enrolment_vectors(model: PoseActionClassifier, X, target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(temporal vectors of every window of every clip, and of its mirror image where the model's head
+    was fit on mirrored copies too; the class each shows; its weight). A clip weighs 1 however many
+    windows it has, and its mirror image 1 more, as the trained head weighed its training clips."""
+    items, labels, weights = [], [], []
     for seq, t in zip(X, target):
         for mirrored in (False, True) if model._head_sees_mirrors() else (False,):
             its = model.window_items(seq, mirrored=mirrored)[1]
             items += its
             labels += [model.mirror_class_[t] if mirrored else t] * len(its)
-    return model._vectors(items), np.asarray(labels)
+            weights += [1.0 / len(its)] * len(its)
+    return model._vectors(items), np.asarray(labels), np.asarray(weights)
 
 
-def _adapt_head(coef: np.ndarray, intercept: np.ndarray, z: np.ndarray, target: np.ndarray, n_classes: int,
-                strength: float) -> tuple[np.ndarray, np.ndarray]:
-    """Minimise the clips' summed cross-entropy + strength/2 * ||theta - theta_trained||^2."""
+def _adapt_head(coef: np.ndarray, intercept: np.ndarray, z: np.ndarray, target: np.ndarray, weight: np.ndarray,
+                n_classes: int, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise the windows' cross-entropy, summed with ``weight``, + strength/2 * ||theta - theta_trained||^2."""
     binary = coef.shape[0] == 1
     if binary:  # sigmoid head -> the equivalent two-row softmax head
         coef = np.concatenate([-coef / 2, coef / 2])
         intercept = np.concatenate([-intercept / 2, intercept / 2])
     theta0 = np.concatenate([coef, intercept[:, None]], axis=1).astype(np.float64)
     zb = np.concatenate([z, np.ones((len(z), 1))], axis=1)
-    onehot = np.eye(n_classes)[target]
+    weighted = np.eye(n_classes)[target] * weight[:, None]  # one-hot targets, each row times its weight
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
         theta = flat.reshape(theta0.shape)
         logits = zb @ theta.T
         diff = theta - theta0
-        value = -(onehot * log_softmax(logits, axis=1)).sum() + strength / 2 * (diff ** 2).sum()
-        grad = (softmax(logits, axis=1) - onehot).T @ zb + strength * diff
+        value = -(weighted * log_softmax(logits, axis=1)).sum() + strength / 2 * (diff ** 2).sum()
+        grad = (softmax(logits, axis=1) * weight[:, None] - weighted).T @ zb + strength * diff
         return float(value), grad.ravel()
 
     theta = minimize(loss, theta0.ravel(), jac=True, method="L-BFGS-B").x.reshape(theta0.shape)

@@ -12,7 +12,7 @@ import pytest
 from posehar.bundle import load_model, save_model
 from posehar.classifier import PoseActionClassifier
 from posehar.errors import NoPersonError, PoseharError
-from posehar.personalize import personalize
+from posehar.personalize import _adapt_head, _enrolment_vectors, personalize
 from posehar.sequence import load_batch
 
 # p38 (not among the tiny model's p01-p12) signs 'thanks' the way others sign 'hello'.
@@ -64,6 +64,29 @@ def test_personalized_bundle_round_trip(tiny_model, person, tmp_path):
     reloaded = load_model(out)
     assert np.allclose(reloaded.predict_proba(Xt), adapted.predict_proba(Xt))
     assert "Personalised" in (out / "README.md").read_text() and "9 labelled clips" in (out / "README.md").read_text()
+
+
+def test_a_long_clip_weighs_as_much_as_a_short_one(tiny_model, person):
+    """Each enrolment clip (and its mirror image) weighs 1 however many windows it has, as the trained
+    head weighs its training clips: a clip played at a quarter of its speed does not outweigh the others."""
+    model = load_model(tiny_model)
+    Xe, ye, _, _ = person
+    long = Xe[0].take(np.repeat(np.arange(len(Xe[0])), 4))
+    clips = [long, *Xe[1:]]
+    _, target, weight = _enrolment_vectors(model, clips, np.searchsorted(model.classes_, ye))
+    windows = [len(model.window_items(c)[1]) for c in clips]
+    assert windows[0] > 2 * windows[1]
+    images = 2 if model._head_sees_mirrors() else 1  # each clip, and its mirror image
+    owner = np.repeat(np.arange(len(clips)), images * np.asarray(windows))
+    assert np.allclose(np.bincount(owner, weights=weight), images)
+    # the weighted loss's gradient is the one minimised
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(len(target), 5))
+    coef, intercept = rng.normal(size=(3, 5)), rng.normal(size=3)
+    exact = _adapt_head(coef, intercept, z, target, weight, 3, 1.0)
+    doubled = _adapt_head(coef, intercept, np.concatenate([z, z]), np.concatenate([target, target]),
+                          np.concatenate([weight, weight]) / 2, 3, 1.0)
+    assert np.allclose(exact[0], doubled[0], atol=1e-4) and np.allclose(exact[1], doubled[1], atol=1e-4)
 
 
 def test_two_class_model(gestures, person):
