@@ -2,17 +2,12 @@
 
 The common body is the 13 joints that MediaPipe Pose, Kinect v1/v2, COCO-17, AlphaPose-13,
 OpenPose BODY_25, Penn Action, JHMDB and SBU all have: head, shoulders, elbows, wrists, hips,
-knees and ankles (Penn Action's own 13); then hands and feet, where a source has them (Kinect v1
-and v2 track a hand and a foot joint beyond each wrist and ankle; MediaPipe's hand is the midpoint
-of its index and pinky knuckles, its foot the tip of the foot; OpenPose's foot the midpoint of the
-toes; SBU's "hand" and "foot" are its wrists and ankles, and the 2D annotation sets have none).
-Hands and feet gained on the inner splits of five of six protocols (G3D leave-one-actor-out 0.934
--> 0.953; docs/experiments.md). Left and right are the performer's own side in every source. A
-common-body :class:`~posehar.sequence.KeypointSequence` (layout ``common_body``) holds, per joint,
-image-plane x (right) and y (down) in isotropic units (pixels, or any unit equal on both axes), a
-0/1 "seen" flag, the joint's depth relative to the body in the same units (negative: nearer the
-camera) and a 0/1 flag saying the source gave that depth; a joint the source lacks, or did not see,
-has flag 0 and coordinates 0: it is masked, never invented. 3D sources give depth;
+knees and ankles (Penn Action's own 13). Left and right are the performer's own side in every
+source. A common-body :class:`~posehar.sequence.KeypointSequence` (layout ``common_body``) holds,
+per joint, image-plane x (right) and y (down) in isotropic units (pixels, or any unit equal on
+both axes), a 0/1 "seen" flag, the joint's depth relative to the body in the same units (negative:
+nearer the camera) and a 0/1 flag saying the source gave that depth; a joint the source lacks, or
+did not see, has flag 0 and coordinates 0: it is masked, never invented. 3D sources give depth;
 MediaPipe gives an estimate of it (its z, scaled by :data:`MEDIAPIPE_DEPTH_SCALE`); 2D annotations
 (Penn Action, JHMDB, COCO, ...) give none, and their depth is masked.
 
@@ -123,13 +118,6 @@ def _limbs(fmt: str, left: str, right: str) -> tuple[str, ...]:
 
 
 _KINECT_LIMBS = _limbs("{Part}{side}", "Left", "Right")
-_KINECT_EXTREMITIES = ("HandLeft", "HandRight", "FootLeft", "FootRight")  # the common hands, then feet
-_NO_EXTREMITIES = (None,) * 4  # a source without hand or foot joints
-
-
-def _mean(*joints: str) -> tuple[tuple[str, float], ...]:
-    """A common joint as the mean of source ``joints``."""
-    return tuple((joint, 1.0 / len(joints)) for joint in joints)
 
 
 def _hips_lowered(limbs: tuple, weight: float = 0.25) -> tuple:
@@ -148,55 +136,51 @@ def _hips_lowered(limbs: tuple, weight: float = 0.25) -> tuple:
 
 SOURCE_LAYOUTS: tuple[SourceLayout, ...] = (
     SourceLayout("mediapipe_pose", get_layout("mediapipe_pose").joints, "image",
-                 ("nose",) + _limbs("{side}_{part}", "left", "right")
-                 + (_mean("left_index", "left_pinky"), _mean("right_index", "right_pinky"), "left_foot_index",
-                    "right_foot_index"), visibility=3, depth=2,
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=3, depth=2,
                  depth_scale=MEDIAPIPE_DEPTH_SCALE, visible=MEDIAPIPE_VISIBLE, in_frame_only=True),
     # Kinect v1 SDK order (G3D, MSRC-12, Kinder-Gator, NW-UCLA).
     SourceLayout("kinect_v1", KINECT_V1_JOINTS, "camera3d",
-                 (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS) + _KINECT_EXTREMITIES),
+                 (_face("Head", "ShoulderCenter", 0.45),) + _hips_lowered(_KINECT_LIMBS)),
     # UTD-MHAD's own order, head first.
     SourceLayout("utd_mhad", ("head", "shoulder_center", "spine", "hip_center", "shoulder_L", "elbow_L", "wrist_L",
                               "hand_L", "shoulder_R", "elbow_R", "wrist_R", "hand_R", "hip_L", "knee_L", "ankle_L",
                               "foot_L", "hip_R", "knee_R", "ankle_R", "foot_R"),
-                 "camera3d", (_face("head", "shoulder_center", 0.45),) + _hips_lowered(_limbs("{part}_{side}", "L", "R"))
-                 + ("hand_L", "hand_R", "foot_L", "foot_R")),
+                 "camera3d", (_face("head", "shoulder_center", 0.45),) + _hips_lowered(_limbs("{part}_{side}", "L", "R"))),
     # Kinect v2 (NTU RGB+D).
     SourceLayout("kinect_v2", ("SpineBase", "SpineMid", "Neck", "Head", "ShoulderLeft", "ElbowLeft", "WristLeft",
                                "HandLeft", "ShoulderRight", "ElbowRight", "WristRight", "HandRight", "HipLeft",
                                "KneeLeft", "AnkleLeft", "FootLeft", "HipRight", "KneeRight", "AnkleRight", "FootRight",
                                "SpineShoulder", "HandTipLeft", "ThumbLeft", "HandTipRight", "ThumbRight"),
-                 "camera3d", (_face("Head", "SpineShoulder", 0.63),) + _KINECT_LIMBS + _KINECT_EXTREMITIES),
+                 "camera3d", (_face("Head", "SpineShoulder", 0.63),) + _KINECT_LIMBS),
     # SBU Kinect Interaction, one person (OpenNI 15 joints; "hand" is the wrist end, "foot" the ankle).
     SourceLayout("sbu_person", ("HEAD", "NECK", "TORSO", "LEFT_SHOULDER", "LEFT_ELBOW", "LEFT_HAND", "RIGHT_SHOULDER",
                                 "RIGHT_ELBOW", "RIGHT_HAND", "LEFT_HIP", "LEFT_KNEE", "LEFT_FOOT", "RIGHT_HIP",
                                 "RIGHT_KNEE", "RIGHT_FOOT"),
                  "camera3d", (_face("HEAD", "NECK", 0.63), "LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_ELBOW",
                               "RIGHT_ELBOW", "LEFT_HAND", "RIGHT_HAND", "LEFT_HIP", "RIGHT_HIP", "LEFT_KNEE",
-                              "RIGHT_KNEE", "LEFT_FOOT", "RIGHT_FOOT") + _NO_EXTREMITIES),
+                              "RIGHT_KNEE", "LEFT_FOOT", "RIGHT_FOOT")),
     # Penn Action's "left" joints are the performer's right: in its "front" view (the performer facing the
     # camera) the joint it calls left_shoulder lies on the image's left in 96% of frames (a Kinect set's
     # left shoulder: on the image's right in 97-100%), and the wrist it calls left travels further in 80%
     # of its "bowl" clips (most people bowl right-handed). So its left is the common right, and its right
     # the common left (test_penn_actions_left_and_right_are_read_as_the_performers_own).
     SourceLayout("penn_action", ("head",) + _limbs("{side}_{part}", "left", "right"), "image",
-                 ("head",) + _limbs("{side}_{part}", "right", "left") + _NO_EXTREMITIES, visibility=2),
+                 ("head",) + _limbs("{side}_{part}", "right", "left"), visibility=2),
     SourceLayout("jhmdb", ("neck", "belly", "face", "right_shoulder", "left_shoulder", "right_hip", "left_hip",
                            "right_elbow", "left_elbow", "right_knee", "left_knee", "right_wrist", "left_wrist",
                            "right_ankle", "left_ankle"),
                  # JHMDB's pos_world: centred on the frame in units of the puppet's scale, half of them negative.
-                 "image", ("face",) + _limbs("{side}_{part}", "left", "right") + _NO_EXTREMITIES, fractions=False),
+                 "image", ("face",) + _limbs("{side}_{part}", "left", "right"), fractions=False),
     SourceLayout("coco17", ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
                  + _limbs("{side}_{part}", "left", "right"), "image",
-                 ("nose",) + _limbs("{side}_{part}", "left", "right") + _NO_EXTREMITIES, visibility=2),
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
     # AlphaPose's 13 COCO joints (UR Fall): nose and the 12 limb joints.
     SourceLayout("alphapose13", ("nose",) + _limbs("{side}_{part}", "left", "right"), "image",
-                 ("nose",) + _limbs("{side}_{part}", "left", "right") + _NO_EXTREMITIES, visibility=2),
+                 ("nose",) + _limbs("{side}_{part}", "left", "right"), visibility=2),
     SourceLayout("openpose_body25", ("Nose", "Neck", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
                                      "MidHip", "RHip", "RKnee", "RAnkle", "LHip", "LKnee", "LAnkle", "REye", "LEye",
                                      "REar", "LEar", "LBigToe", "LSmallToe", "LHeel", "RBigToe", "RSmallToe", "RHeel"),
-                 "image", ("Nose",) + _limbs("{side}{Part}", "L", "R")
-                 + (None, None, _mean("LBigToe", "LSmallToe"), _mean("RBigToe", "RSmallToe")), visibility=2),
+                 "image", ("Nose",) + _limbs("{side}{Part}", "L", "R"), visibility=2),
 )
 _BY_NAME = {s.name: s for s in SOURCE_LAYOUTS}
 # posehar's own KeypointSequence layouts and the source layout each one is.
@@ -264,11 +248,9 @@ def to_common(clip: SkeletonClip, view: View | None = None, proportions: Proport
         tracked = clip.joints[..., 2] > 0.1  # z = 0 marks an untracked joint
         sources_tracked = (tracked[:, None, :] | ~used[None]).all(axis=2)  # (T, common joints)
         combined = np.einsum("cj,tjk->tck", w, clip.joints[..., :3])
-        if proportions is not None:
+        if proportions is not None and have.all():
             whole = sources_tracked.all(axis=1)
-            body = np.zeros((int(whole.sum()), len(COMMON_JOINTS), 3))  # every source has the 13 it reads
-            body[:, have] = combined[whole]
-            combined[whole] = reproportion(body, proportions)[:, have]
+            combined[whole] = reproportion(combined[whole], proportions)
         xy, depth, seen = project_depth(combined, view)
         seen &= sources_tracked
     else:

@@ -425,13 +425,8 @@ def load_model(path: str | os.PathLike, expect_digest: str | None = None) -> Pos
         clf.n_features_in_ = clf.feature_config_.dim()
     except (KeyError, TypeError, SafetensorError, *NPZ_READ_ERRORS) as exc:
         raise ModelBundleError(f"{path}: the bundle's contents do not fit together ({type(exc).__name__}: {exc})") from None
-    reads = clf.encoder_.feature_mean.shape[0]
-    if reads != clf.n_features_in_:
-        layout = clf.feature_config_.layout
-        older = (f" (a model of the {layout!r} layout from before the common body had hands and feet: "
-                 "retrain it)" if layout in ("common_body", "common_pair") else "")
-        raise ModelBundleError(f"{path}: its encoder reads {reads} features but its feature config gives "
-                               f"{clf.n_features_in_}{older}")
+    if clf.encoder_.feature_mean.shape[0] != clf.n_features_in_:
+        raise ModelBundleError(f"{path}: encoder input size does not match the feature config")
     k = len(clf.classes_)
     shapes_fit = (clf.logreg_.coef_.ndim == 2 and clf.logreg_.coef_.shape[0] in ({k} if k > 2 else {1, k})
                   and clf.centroids_.shape[:1] == (k,) and len(set(clf.classes_.tolist())) == k)

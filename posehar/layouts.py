@@ -4,12 +4,12 @@
 (x, y normalised to the image, z, visibility). ``kinect_v1`` is the 20-joint Microsoft
 Kinect v1 skeleton used by G3D (x, y, z in metres, camera space). A model is trained on
 one layout and refuses sequences of another (there is no lossless mapping: Kinect has no
-face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 17-joint body every
+face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 13-joint body every
 source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units, a 0/1 seen
 flag, the joint's depth relative to the body in the same units, and a 0/1 flag saying whether
 the source gave that depth; a model trained on it reads any source that has a table in ``posehar.body``.
 ``common_pair`` is two people in one sequence (two-person interactions, :mod:`posehar.pairs`): person A's
-17 common joints, then person B's, the same channels, both seen by one camera.
+13 common joints, then person B's, the same channels, both seen by one camera.
 """
 
 from __future__ import annotations
@@ -103,12 +103,11 @@ COMMON_BODY = Layout(
     joints=(
         "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
         "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
-        "left_hand", "right_hand", "left_foot", "right_foot",
     ),
     channels=5,
     edges=((0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6), (1, 7), (2, 8), (7, 8), (7, 9), (9, 11),
-           (8, 10), (10, 12), (5, 13), (6, 14), (11, 15), (12, 16)),
-    mirror_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
+           (8, 10), (10, 12)),
+    mirror_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12)),
     shoulders=(1, 2),
     hips=(7, 8),
     coords=2,

@@ -1,6 +1,6 @@
 """Two-person interactions: a pair of people as one sequence, its features, and its training data.
 
-A pair is a :class:`~posehar.sequence.KeypointSequence` of layout ``common_pair``: person A's 17
+A pair is a :class:`~posehar.sequence.KeypointSequence` of layout ``common_pair``: person A's 13
 common-body joints, then person B's, the same 5 channels (x, y, seen, relative depth, depth known),
 both seen by one camera. From a two-person skeleton file (SBU) the two people's 3D joints are moved
 by the same virtual camera (:func:`pair_from_clips`: one pivot, the pair's mean joint) and

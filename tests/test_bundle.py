@@ -182,22 +182,3 @@ def test_a_bundle_that_says_frame_max_true_reads_as_one_pyramid_level(gestures, 
     assert loaded.encoder_.frame_max == 1 and loaded.encoder_.vector_dim == 48
     test = load_batch(gestures / "p40.npz")[:20]
     np.testing.assert_allclose(loaded.predict_proba(test), fitted.predict_proba(test), rtol=0, atol=1e-6)
-
-
-def test_a_common_body_bundle_from_before_hands_and_feet_is_refused_with_what_to_do(shared, tmp_path):
-    """Bundles of the 13-joint common body (before hands and feet) read fewer features than the layout now gives."""
-    from posehar.bundle import save_model
-    from posehar.classifier import PoseActionClassifier
-    from posehar.datasets.skeleton_file import SkeletonFile
-    from posehar.encoder import GRUEncoder
-    from posehar.skeleton_training import BODY_PARAMS, skeleton_sequences
-
-    X, y, _ = skeleton_sequences(SkeletonFile(shared / "skeletons" / "utd_mhad.npz"), range(0, 200, 25))
-    fitted = PoseActionClassifier(**{**BODY_PARAMS, "epochs": 1, "hidden_size": 16, "verbose": False}).fit(X, y)
-    features = fitted.n_features_in_
-    older = features - 4 * (features // 17)  # about what 13 joints gave
-    fitted.encoder_ = GRUEncoder(older, len(fitted.classes_), 16, frame_max=fitted.frame_max)
-    path = save_model(fitted, tmp_path / "old")
-    with pytest.raises(ModelBundleError, match=rf"reads {older} features but its feature config gives {features} "
-                                               r"\(a model of the 'common_body' layout from before .* retrain it\)"):
-        load_model(path)
