@@ -350,16 +350,22 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
         """Whether prediction averages each window with its mirror image."""
         return self.tta_mirror and self.mirror_class_ is not None
 
-    def _fit_head(self, vectors, mirror_vectors, target, owner, idx) -> None:
-        """Scaler, logistic regression and class centroids on the window vectors of sequences ``idx``
-        (+ mirrors, labelled with the class each shows). ``vectors[w]`` is a window of sequence ``owner[w]``,
-        labelled ``target[owner[w]]``; each sequence weighs 1 however many windows it has."""
+    def _head_rows(self, vectors, mirror_vectors, target, owner, idx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(vectors, classes, weights) a head is fit on: the window vectors of sequences ``idx`` (+ mirrors,
+        labelled with the class each shows). ``vectors[w]`` is a window of sequence ``owner[w]``, labelled
+        ``target[owner[w]]``; each sequence (and its mirror image) weighs 1 however many windows it has."""
         rows = np.flatnonzero(np.isin(owner, idx))
         vec, y = vectors[rows], target[owner[rows]]
         weight = 1.0 / np.bincount(owner)[owner[rows]]
         if mirror_vectors is not None:
             vec = np.concatenate([vec, mirror_vectors[rows]])
             y, weight = np.concatenate([y, self.mirror_class_[y]]), np.concatenate([weight, weight])
+        return vec, y, weight
+
+    def _fit_head(self, vectors, mirror_vectors, target, owner, idx) -> None:
+        """Scaler, logistic regression and class centroids on the rows :meth:`_head_rows` gives for sequences
+        ``idx``."""
+        vec, y, weight = self._head_rows(vectors, mirror_vectors, target, owner, idx)
         self.scaler_ = StandardScaler().fit(vec, sample_weight=weight)
         z = self.scaler_.transform(vec)
         self.logreg_ = LogisticRegression(C=self.C, max_iter=3000).fit(z, y, sample_weight=weight)

@@ -69,16 +69,12 @@ def personalize(model: PoseActionClassifier | str | os.PathLike, X: Sequence[Key
 
 def _enrolment_vectors(model: PoseActionClassifier, X, target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(temporal vectors of every window of every clip, and of its mirror image where the model's head
-    was fit on mirrored copies too; the class each shows; its weight). A clip weighs 1 however many
-    windows it has, and its mirror image 1 more, as the trained head weighed its training clips."""
-    items, labels, weights = [], [], []
-    for seq, t in zip(X, target):
-        for mirrored in (False, True) if model._head_sees_mirrors() else (False,):
-            its = model.window_items(seq, mirrored=mirrored)[1]
-            items += its
-            labels += [model.mirror_class_[t] if mirrored else t] * len(its)
-            weights += [1.0 / len(its)] * len(its)
-    return model._vectors(items), np.asarray(labels), np.asarray(weights)
+    was fit on mirrored copies too; the class each shows; its weight), as the trained head was fit on
+    its training clips: each clip weighs 1 however many windows it has, and its mirror image 1 more."""
+    feats, mirrored = model._prepared(X)
+    windows, mirror_windows, owner = model._windowing(feats, mirrored)
+    vectors, mirror_vectors = model._window_vectors(windows, mirror_windows)
+    return model._head_rows(vectors, mirror_vectors, target, owner, np.arange(len(X)))
 
 
 def _adapt_head(coef: np.ndarray, intercept: np.ndarray, z: np.ndarray, target: np.ndarray, weight: np.ndarray,

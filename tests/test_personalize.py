@@ -77,7 +77,7 @@ def test_a_long_clip_weighs_as_much_as_a_short_one(tiny_model, person):
     windows = [len(model.window_items(c)[1]) for c in clips]
     assert windows[0] > 2 * windows[1]
     images = 2 if model._head_sees_mirrors() else 1  # each clip, and its mirror image
-    owner = np.repeat(np.arange(len(clips)), images * np.asarray(windows))
+    owner = np.tile(np.repeat(np.arange(len(clips)), windows), images)  # every clip's windows, then their mirrors
     assert np.allclose(np.bincount(owner, weights=weight), images)
     # the weighted loss's gradient is the one minimised
     rng = np.random.default_rng(0)
