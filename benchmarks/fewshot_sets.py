@@ -63,8 +63,9 @@ def run(args) -> list[dict]:
                 train = shots(sf, enrol, k, seed)
                 if (name, seed, k, "posehar", args.inner) not in have:
                     base = base or encoder_without(name, work, args.epochs, seed)
-                    model, _ = fit_from(base, [sf.sequence(int(i)) for i in train], sf.labels[train], cv=0)
-                    pred = model.predict([sf.sequence(int(i)) for i in test])
+                    taught = [sf.sequence(int(i), layout=base.layout) for i in train]
+                    model, _ = fit_from(base, taught, sf.labels[train], cv=0)
+                    pred = model.predict([sf.sequence(int(i), layout=base.layout) for i in test])
                     records.append(_record(name, seed, k, "posehar", pred, y_test, len(train), path, args.inner))
                 if (name, seed, k, "meanstd", args.inner) not in have:
                     pred = MeanStd(seed).fit(sf, train, seed).predict(sf, test)

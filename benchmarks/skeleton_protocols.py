@@ -2,6 +2,7 @@
 
 Models, each trained and tested on the same split:
 - ``posehar``: the common-body GRU + logistic regression (posehar.skeleton_training.BODY_PARAMS),
+  with hands and feet where the set has them (posehar.body.body_layout; fine-tuned: its encoder's layout),
   3D recordings also seen from random viewpoints in training (``--views``), each by a body of other
   proportions (``--proportions``);
 - ``meanstd``: mean and std over time of the source's raw joints -> StandardScaler -> LogisticRegression;
@@ -57,6 +58,7 @@ from cross_person import TutorialLSTM  # noqa: E402
 from set_encoders import SKELETONS, encoder_name, encoder_without  # noqa: E402
 
 from posehar.augment import AugmentConfig  # noqa: E402
+from posehar.body import body_layout  # noqa: E402
 from posehar.classifier import PoseActionClassifier  # noqa: E402
 from posehar.datasets.skeleton_file import SkeletonFile, cross_subject_folds  # noqa: E402
 from posehar.evaluation import Report  # noqa: E402
@@ -167,26 +169,31 @@ class Posehar:
         self.fine_tune = fine_tune
 
     def fit(self, sf, idx, seed):
-        X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions)
-        params = {**BODY_PARAMS, **self.params}
+        params = {**BODY_PARAMS, "layout": body_layout([sf.layout]), **self.params}
         if isinstance(params.get("augment"), dict):  # --params '{"augment": {"speed": 0.5}}': changed fields only
             params["augment"] = replace(AugmentConfig(), **params["augment"])
         if self.fine_tune:  # from the encoder trained on every other shared set: none of this set's people
             params["encoder_from"] = encoder_without(sf.path.stem)
+            params["layout"] = params["encoder_from"].layout  # the layout its encoder reads
+        X, y, g = skeleton_sequences(sf, idx, views=self.views, seed=seed, proportions=self.proportions,
+                                     layout=params["layout"])
         self.model = PoseActionClassifier(**params, random_state=seed, verbose=False).fit(X, y, g)
         return self
 
+    def _sequence(self, sf, i) -> KeypointSequence:
+        return sf.sequence(int(i), layout=self.model.layout)
+
     def predict(self, sf, idx):
-        return self.model.predict([sf.sequence(int(i)) for i in idx])
+        return self.model.predict([self._sequence(sf, i) for i in idx])
 
     def accuracy_at_fps(self, sf, idx, fps: float) -> float:
         """Accuracy on sequences ``idx`` recorded at ``fps`` instead (every k-th frame, k = round(source fps / fps))."""
-        seqs = [at_lower_fps(sf.sequence(int(i)), fps) for i in idx]
+        seqs = [at_lower_fps(self._sequence(sf, i), fps) for i in idx]
         return float(np.mean(self.model.predict(seqs) == sf.labels[idx]))
 
     def unknown_share(self, sf, idx) -> float:
         """Share of the sequences ``posehar predict`` would answer 'unknown' (how the thresholds fit new people)."""
-        return float(np.mean([predict_sequence(sf.sequence(int(i)), self.model).label == UNKNOWN for i in idx]))
+        return float(np.mean([predict_sequence(self._sequence(sf, i), self.model).label == UNKNOWN for i in idx]))
 
 
 def at_lower_fps(seq: KeypointSequence, fps: float) -> KeypointSequence:

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .arguments import check_count
 from .augment import AugmentConfig, FeatureAugmenter
-from .body import sequence_to_common
+from .body import COMMON_LAYOUTS, sequence_to_common
 from .encoder import GRUEncoder, frame_max_levels
 from .errors import KeypointFormatError
 from .features import FeatureConfig, mirror, resample, sequence_features
@@ -171,8 +171,8 @@ class PoseActionClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"X must hold KeypointSequence objects, got {type(seq).__name__}")
         if len(seq) == 0:
             raise KeypointFormatError(f"empty keypoint sequence: {seq.source}")
-        if config.layout == "common_body":
-            seq = sequence_to_common(seq)
+        if config.layout in COMMON_LAYOUTS:
+            seq = sequence_to_common(seq, config.layout)
         seq = resample(seq, self.fps)
         features = pair_features if config.layout == PAIR_LAYOUT else sequence_features
         return features(mirror(seq) if mirrored else seq, config)

@@ -8,6 +8,8 @@ face or finger joints, MediaPipe has no spine joint). ``common_body`` is the 13-
 source maps into (see :mod:`posehar.body`): image-plane x, y in isotropic units, a 0/1 seen
 flag, the joint's depth relative to the body in the same units, and a 0/1 flag saying whether
 the source gave that depth; a model trained on it reads any source that has a table in ``posehar.body``.
+``common_body_hands_feet`` is the same 13 joints, then a hand and a foot on each side (masked where a
+source has none); a model of sets that all have them reads it (:func:`posehar.body.body_layout`).
 ``common_pair`` is two people in one sequence (two-person interactions, :mod:`posehar.pairs`): person A's
 13 common joints, then person B's, the same channels, both seen by one camera.
 """
@@ -15,7 +17,7 @@ the source gave that depth; a model trained on it reads any source that has a ta
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import KeypointFormatError
 
@@ -115,6 +117,15 @@ COMMON_BODY = Layout(
     depth=3,
 )
 
+# The common body, then a hand beyond each wrist and a foot beyond each ankle.
+COMMON_BODY_HANDS_FEET = replace(
+    COMMON_BODY,
+    name="common_body_hands_feet",
+    joints=COMMON_BODY.joints + ("left_hand", "right_hand", "left_foot", "right_foot"),
+    edges=COMMON_BODY.edges + ((5, 13), (6, 14), (11, 15), (12, 16)),
+    mirror_pairs=COMMON_BODY.mirror_pairs + ((13, 14), (15, 16)),
+)
+
 
 def _two_people(person: Layout, name: str) -> Layout:
     """A layout of two people of ``person``'s layout: A's joints, then B's; left/right swapped within each."""
@@ -135,7 +146,8 @@ HAND_EDGES: tuple[tuple[int, int], ...] = (
     (11, 12), (9, 13), (13, 14), (14, 15), (15, 16), (13, 17), (17, 18), (18, 19), (19, 20), (0, 17),
 )
 
-LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1, COMMON_BODY, COMMON_PAIR)}
+LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (MEDIAPIPE_POSE, KINECT_V1, COMMON_BODY,
+                                                                  COMMON_BODY_HANDS_FEET, COMMON_PAIR)}
 
 
 def get_layout(name: str) -> Layout:

@@ -3,10 +3,11 @@
 A cross-subject model meets people whose arms, legs and torsos are longer or shorter than its
 training people's. For training, a 3D recording can be replayed by a body of other proportions:
 each segment (torso, shoulder and hip width, neck, upper arm, forearm, thigh, shin) scaled by its
-own factor along the skeleton's tree from the mid-hip point outwards, so every joint keeps its
-direction from its parent and the motion stays the recorded one. Left and right segments share
-a factor (people are near symmetric). Applied in 3D, before the camera projects the body, so a
-longer forearm seen side-on is foreshortened as a real one would be.
+own factor along the skeleton's tree from the mid-hip point outwards (hands and feet, where the body
+has them, carried along at their own size), so every joint keeps its direction from its parent and the
+motion stays the recorded one. Left and right segments share a factor (people are near symmetric).
+Applied in 3D, before the camera projects the body, so a longer forearm seen side-on is foreshortened
+as a real one would be.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .layouts import COMMON_BODY
+from .layouts import COMMON_BODY, COMMON_BODY_HANDS_FEET
 
-_J = {name: i for i, name in enumerate(COMMON_BODY.joints)}
+_J = {name: i for i, name in enumerate(COMMON_BODY_HANDS_FEET.joints)}
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Proportions:
 
 
 def reproportion(joints: np.ndarray, proportions: Proportions) -> np.ndarray:
-    """Common-body 3D joints (T, 13, 3) replayed by a body of ``proportions``.
+    """Common-body 3D joints (T, 13, 3), or (T, 17, 3) with hands and feet, replayed by a body of ``proportions``.
 
     Each segment's child joint is moved so that the segment keeps its direction and its length is
     scaled, carrying the joints beyond it along; the mid-hip point stays where it was.
@@ -61,4 +62,7 @@ def reproportion(joints: np.ndarray, proportions: Proportions) -> np.ndarray:
         out[:, hip] = hip_mid + p.hips * (src[:, hip] - hip_mid)
         out[:, knee] = out[:, hip] + p.thigh * (src[:, knee] - src[:, hip])
         out[:, ankle] = out[:, knee] + p.shin * (src[:, ankle] - src[:, knee])
+        if src.shape[1] > COMMON_BODY.num_joints:
+            for end, joint in (("hand", wrist), ("foot", ankle)):  # carried along unscaled
+                out[:, _J[f"{side}_{end}"]] = out[:, joint] + (src[:, _J[f"{side}_{end}"]] - src[:, joint])
     return out

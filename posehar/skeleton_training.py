@@ -73,9 +73,10 @@ def training_views(extra: int, rng: np.random.Generator, bodies: np.random.Gener
 
 
 def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, views: int = 0,
-                       seed: int = 0, labels: dict[str, str] | None = None, proportions: float = TRAIN_PROPORTIONS
-                       ) -> tuple[list[KeypointSequence], list[str], list[str]]:
-    """(sequences, labels, groups) of ``sf``'s sequences ``indices`` (all by default).
+                       seed: int = 0, labels: dict[str, str] | None = None, proportions: float = TRAIN_PROPORTIONS,
+                       layout: str = "common_body") -> tuple[list[KeypointSequence], list[str], list[str]]:
+    """(sequences, labels, groups) of ``sf``'s sequences ``indices`` (all by default), in the common-body
+    ``layout``.
 
     ``views`` extra random viewpoints per 3D recording, each replayed by a body of random
     proportions (segments scaled by 1 +- ``proportions``) when that is above 0; ``labels`` renames
@@ -95,7 +96,7 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
                 continue
             label = labels[label]
         clip = sf.clip(int(i))
-        for seq in _seen_views(clip, views if sf.is_3d else 0, rng, bodies, proportions):
+        for seq in _seen_views(clip, views if sf.is_3d else 0, rng, bodies, proportions, layout):
             X.append(seq)
             y.append(label)
             groups.append(f"{sf.path.stem}:{clip.subject}")
@@ -103,21 +104,22 @@ def skeleton_sequences(sf: SkeletonFile, indices: Sequence[int] | None = None, v
 
 
 def _seen_views(clip: SkeletonClip, extra: int, rng: np.random.Generator, bodies: np.random.Generator,
-                proportions: float = TRAIN_PROPORTIONS) -> list[KeypointSequence]:
-    """``clip`` in the common body as recorded and from ``extra`` random viewpoints (:func:`training_views`),
+                proportions: float = TRAIN_PROPORTIONS, layout: str = "common_body") -> list[KeypointSequence]:
+    """``clip`` in the common-body ``layout`` as recorded and from ``extra`` random viewpoints (:func:`training_views`),
     each where somebody is seen in some frame (Penn Action clip 1516 has visibility 0 throughout)."""
-    seqs = [to_common(clip, v, body) for v, body in training_views(extra, rng, bodies, proportions)]
+    seqs = [to_common(clip, v, body, layout) for v, body in training_views(extra, rng, bodies, proportions)]
     return [seq for seq in seqs if seq.pose_present.any()]
 
 
 def cross_subject_cv(sf: SkeletonFile, make_model: Callable[[], PoseActionClassifier], folds: int = 5,
                      views: int = 0, seed: int = 0, progress: bool = True) -> dict:
     """Grouped K-fold over ``sf``'s subjects: train on the other subjects (with ``views`` extra
-    viewpoints of 3D recordings), test on the fold's subjects as recorded. Same record as
-    :func:`posehar.evaluation.cross_validate`."""
+    viewpoints of 3D recordings), test on the fold's subjects as recorded, each in the common-body
+    layout the model reads. Same record as :func:`posehar.evaluation.cross_validate`."""
+    layout = make_model().layout
     return grouped_cv(sf.labels.astype(str), sf.subjects, make_model,
-                      lambda idx: skeleton_sequences(sf, idx, views=views, seed=seed),
-                      lambda idx: [sf.sequence(int(i)) for i in idx],
+                      lambda idx: skeleton_sequences(sf, idx, views=views, seed=seed, layout=layout),
+                      lambda idx: [sf.sequence(int(i), layout=layout) for i in idx],
                       folds=folds, seed=seed, progress=progress, unit="subject")
 
 
@@ -158,23 +160,26 @@ def model_labels(model: PoseActionClassifier, sf: SkeletonFile) -> dict[str, str
     return mapped
 
 
-def sample_sequences(samples: Sequence[Sample], views: int = 0, seed: int = 0
+def sample_sequences(samples: Sequence[Sample], views: int = 0, seed: int = 0, layout: str | None = None
                      ) -> tuple[list[KeypointSequence], list[str], list[str]]:
     """(sequences, labels, groups) of skeleton-format dataset samples (NTU, Penn Action, MSRC-12, ...),
-    read from their files and mapped to the common body, with ``views`` extra viewpoints of 3D ones
+    read from their files and mapped to the common-body ``layout`` (by default the one
+    :func:`posehar.body.body_layout` gives their sources), with ``views`` extra viewpoints of 3D ones
     (each replayed by a body of other proportions) and recordings with nobody seen left out, as in
     :func:`skeleton_sequences`."""
-    from .body import identify_layout
+    from .body import body_layout, identify_layout
     from .datasets.skeletons import read_skeleton_sample
 
     rng = np.random.default_rng(seed)
     bodies = np.random.default_rng([seed, 1])
+    clips = [read_skeleton_sample(sample) for sample in samples]
+    sources = [identify_layout(clip.joint_names) for clip in clips]
+    layout = layout or body_layout(sources)
     X: list[KeypointSequence] = []
     y: list[str] = []
     groups: list[str] = []
-    for sample in samples:
-        clip = read_skeleton_sample(sample)
-        for seq in _seen_views(clip, views if identify_layout(clip.joint_names).space == "camera3d" else 0, rng, bodies):
+    for sample, clip, source in zip(samples, clips, sources):
+        for seq in _seen_views(clip, views if source.space == "camera3d" else 0, rng, bodies, layout=layout):
             X.append(seq)
             y.append(sample.label)
             groups.append(str(sample.group))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .body import COMMON_LAYOUTS, SourceLayout, body_layout
 from .bundle import save_model
 from .classifier import PoseActionClassifier
 from .evaluation import cross_validate
@@ -100,9 +101,11 @@ def skeleton_samples(samples: Sequence[Sample]) -> bool:
 
 
 def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | None, settings: PoseSettings,
-                    frames_fps: float = 30.0) -> tuple[list[KeypointSequence], list[str], list[str]]:
+                    frames_fps: float = 30.0, layout: str | None = None
+                    ) -> tuple[list[KeypointSequence], list[str], list[str]]:
     """The stored sequences of ``samples`` (labels and groups from the samples); skeleton-format
-    samples (NTU, Penn Action, MSRC-12, ...) are read from their files, no store needed.
+    samples (NTU, Penn Action, MSRC-12, ...) are read from their files, no store needed, in the
+    common-body ``layout`` (by default the one their sources give: :func:`posehar.body.body_layout`).
 
     Raises StoreError naming how many are missing and the command that extracts them.
     """
@@ -111,7 +114,7 @@ def store_sequences(samples: Sequence[Sample], store_root: str | os.PathLike | N
     if skeleton_samples(samples):
         from .skeleton_training import sample_sequences
 
-        return sample_sequences(samples)
+        return sample_sequences(samples, layout=layout)
     if store_root is None:
         raise StoreError("this dataset's videos are read from a keypoint store: give --store (run 'posehar extract' "
                          "first)")
@@ -147,8 +150,9 @@ def train_dataset(name: str, root: str | os.PathLike, store_root: str | os.PathL
     skeletons = skeleton_samples(train.samples)
     if skeletons:
         # Skeleton files: the common body, extra viewpoints of 3D recordings, no store.
-        X, y, groups = sample_sequences(train.samples, views=TRAIN_VIEWS, seed=params.get("random_state", 0))
-        params = {**BODY_PARAMS, **params}
+        X, y, groups = sample_sequences(train.samples, views=TRAIN_VIEWS, seed=params.get("random_state", 0),
+                                        layout=skeleton_layout(params, None))
+        params = {**BODY_PARAMS, "layout": X[0].layout, **params}
     else:
         X, y, groups = store_sequences(train.samples, store_root, settings)
     params.setdefault("layout", X[0].layout)
@@ -163,10 +167,22 @@ def train_dataset(name: str, root: str | os.PathLike, store_root: str | os.PathL
         record["cross_validation"] = cross_validate(make, X, y, groups, folds=max(cv, 2), progress=progress)
     clf = final_fit(X, y, groups, record, progress, **params)
     if test is not None:
-        Xt, yt, _ = store_sequences(test.samples, store_root, settings)
+        Xt, yt, _ = store_sequences(test.samples, store_root, settings, layout=clf.layout)
         record["test"] = Report.from_predictions(yt, clf.predict(Xt), clf.classes_).__dict__
     save_model(clf, out, training=record)
     return clf, record
+
+
+def skeleton_layout(params: dict, sources: Iterable[SourceLayout] | None) -> str | None:
+    """The common-body layout a model of skeleton sets reads: ``params``' own ``layout``, else the one its
+    fine-tuning start (``encoder_from``) reads, else the one :func:`posehar.body.body_layout` gives
+    ``sources`` (None when they are not known yet)."""
+    if params.get("layout"):
+        return params["layout"]
+    start = params.get("encoder_from")
+    if start is not None and start.layout in COMMON_LAYOUTS:
+        return start.layout
+    return None if sources is None else body_layout(sources)
 
 
 def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int = 5, views: int | None = None,
@@ -181,7 +197,7 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
 
     sf = SkeletonFile(data)
     views = TRAIN_VIEWS if views is None else views
-    params = {**BODY_PARAMS, **params}
+    params = {**BODY_PARAMS, **params, "layout": skeleton_layout(params, [sf.layout])}
     make = lambda: PoseActionClassifier(verbose=False, **params)  # noqa: E731
     record: dict = {
         "data": str(Path(data)), "sequences": len(sf), "groups": sorted(set(f"{sf.path.stem}:{s}" for s in sf.subjects)),
@@ -192,7 +208,7 @@ def train_skeleton_file(data: str | os.PathLike, out: str | os.PathLike, cv: int
     if cv and cv > 1:
         record["cross_validation"] = cross_subject_cv(sf, make, folds=cv, views=views, seed=params.get("random_state", 0),
                                                       progress=progress)
-    X, y, groups = skeleton_sequences(sf, views=views, seed=params.get("random_state", 0))
+    X, y, groups = skeleton_sequences(sf, views=views, seed=params.get("random_state", 0), layout=params["layout"])
     return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
@@ -211,7 +227,6 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
     from .vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
 
     vocab = read_vocabulary(vocabulary or DEFAULT_VOCABULARY)
-    params = {**SETS_PARAMS, **params}
     seed = params.get("random_state", 0)
     files = []
     for path in sorted(Path(folder).glob("*.npz")):
@@ -224,6 +239,7 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
         from .errors import DatasetLayoutError
 
         raise DatasetLayoutError(f"{folder} holds no skeleton set file that the vocabulary uses")
+    params = {**SETS_PARAMS, **params, "layout": skeleton_layout(params, [sf.layout for sf, _ in files])}
     sets = [{"set": sf.path.stem, "sequences": int(sum(lab in labels for lab in sf.labels)),
              "people": len(set(sf.subjects)), "source_layout": sf.layout.name, **_provenance(sf.path)}
             for sf, labels in files]
@@ -239,29 +255,30 @@ def train_skeleton_sets(folder: str | os.PathLike, out: str | os.PathLike, vocab
         everyone = lambda sf: (np.arange(len(sf)), np.array([], dtype=int))  # noqa: E731 - too few people to hold out
         held = {sf.path: cross_subject_folds(sf.subjects, holdout, seed)[0] if len(set(sf.subjects)) >= 2
                 else everyone(sf) for sf, _ in files}
-        X, y, groups = _sets_sequences(files, views, seed, {p: tr for p, (tr, _) in held.items()})
+        X, y, groups = _sets_sequences(files, views, seed, {p: tr for p, (tr, _) in held.items()}, params["layout"])
         start = time.perf_counter()
         clf = PoseActionClassifier(verbose=progress, **params).fit(X, y, groups)
         rows = []
         for sf, labels in files:
-            Xt, yt, _ = skeleton_sequences(sf, held[sf.path][1], labels=labels)
+            Xt, yt, _ = skeleton_sequences(sf, held[sf.path][1], labels=labels, layout=params["layout"])
             if Xt:
                 rows.append({"set": sf.path.stem, "accuracy": float(np.mean(clf.predict(Xt) == np.asarray(yt))),
                              "n": len(Xt), "people": len({sf.subjects[i] for i in held[sf.path][1]})})
         record["set_results"] = {"protocol": f"a model trained as this one without the people of grouped fold 1 of "
                                              f"{holdout} of each set, scored on them", "rows": rows,
                                  "fit_seconds": time.perf_counter() - start}
-    X, y, groups = _sets_sequences(files, views, seed, None)
+    X, y, groups = _sets_sequences(files, views, seed, None, params["layout"])
     record.update(sequences=len(X), groups=sorted(set(groups)), classes=sorted(set(y)))
     return fit_and_save(X, y, groups, out, record, progress, **params)
 
 
-def _sets_sequences(files, views: int, seed: int, keep: dict | None):
-    """Training sequences of every (set, labels) in ``files``; ``keep`` limits each set to some indices."""
+def _sets_sequences(files, views: int, seed: int, keep: dict | None, layout: str):
+    """Training sequences of every (set, labels) in ``files`` in the common-body ``layout``; ``keep`` limits
+    each set to some indices."""
     X, y, groups = [], [], []
     for sf, labels in files:
         xs, ys, gs = skeleton_sequences(sf, None if keep is None else keep[sf.path], views=views, seed=seed,
-                                        labels=labels)
+                                        labels=labels, layout=layout)
         X += xs
         y += ys
         groups += gs

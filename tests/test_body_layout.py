@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posehar.body import (COMMON_JOINTS, MEDIAPIPE_DEPTH_SCALE, MEDIAPIPE_VISIBLE, SOURCE_LAYOUTS, identify_layout,
-                          sequence_to_common, to_common)
+from posehar.body import (COMMON_JOINTS, MEDIAPIPE_DEPTH_SCALE, MEDIAPIPE_VISIBLE, SOURCE_LAYOUTS, body_layout,
+                          identify_layout, sequence_to_common, to_common)
 from posehar.datasets.skeleton_file import SkeletonFile, is_skeleton_file
 from posehar.errors import DatasetLayoutError, KeypointFormatError
 from posehar.features import FeatureConfig, sequence_features
 from posehar.geometry import FOCAL_PX, View, project, project_depth
-from posehar.layouts import COMMON_BODY, MEDIAPIPE_POSE
+from posehar.layouts import COMMON_BODY, COMMON_BODY_HANDS_FEET, MEDIAPIPE_POSE
 from posehar.proportions import Proportions, reproportion
 from posehar.sequence import KeypointSequence
 from posehar.skeleton import SkeletonClip
@@ -29,8 +29,14 @@ STANDING = {
     "left_elbow": (-0.25, 0.2, 2.5), "right_elbow": (0.25, 0.2, 2.5), "left_wrist": (-0.27, -0.05, 2.5),
     "right_wrist": (0.27, -0.05, 2.5), "left_hip": (-0.12, 0.0, 2.5), "right_hip": (0.12, 0.0, 2.5),
     "left_knee": (-0.12, -0.45, 2.5), "right_knee": (0.12, -0.45, 2.5), "left_ankle": (-0.12, -0.9, 2.5),
-    "right_ankle": (0.12, -0.9, 2.5),
+    "right_ankle": (0.12, -0.9, 2.5), "left_hand": (-0.28, -0.13, 2.5), "right_hand": (0.28, -0.13, 2.5),
+    "left_foot": (-0.12, -0.97, 2.5), "right_foot": (0.12, -0.97, 2.5),
 }
+HANDS_FEET = COMMON_BODY_HANDS_FEET.name
+ALL_JOINTS = COMMON_BODY_HANDS_FEET.joints  # the 13 every source has, then hands and feet
+# The hands and feet each source gives (the others are masked).
+GIVES = {"mediapipe_pose": ALL_JOINTS[13:], "kinect_v1": ALL_JOINTS[13:], "utd_mhad": ALL_JOINTS[13:],
+         "kinect_v2": ALL_JOINTS[13:], "openpose_body25": ("left_foot", "right_foot")}
 SETS = ("g3d", "msrc12", "kinder_gator", "utd_mhad", "nw_ucla", "ntu60_p001", "sbu_interaction", "penn_action",
         "jhmdb_gt14", "yoga_posepilot", "urfall_alphapose")
 
@@ -40,9 +46,10 @@ def _source_frame(layout, image_xy: dict[str, tuple[float, ...]], rng) -> np.nda
     read as weighted means are solved for); every joint the table does not read is random."""
     channels = 3 if layout.space == "camera3d" else (layout.visibility + 1 if layout.visibility is not None else 2)
     frame = rng.uniform(0.2, 0.8, (len(layout.joint_names), channels)).astype(np.float32)
-    w = layout.weights()
+    reads = layout.weights().any(axis=1)
+    w = layout.weights()[reads]
     used = np.flatnonzero(w.any(axis=0))
-    target = np.array([image_xy[j] for j in COMMON_JOINTS], np.float64)
+    target = np.array([image_xy[j] for j, read in zip(ALL_JOINTS, reads) if read], np.float64)
     solved = np.linalg.lstsq(w[:, used], target, rcond=None)[0]
     frame[used, :target.shape[1]] = solved
     if layout.visibility is not None:
@@ -55,15 +62,32 @@ def test_each_source_table_puts_a_known_pose_on_the_same_common_joints(layout):
     rng = np.random.default_rng(0)
     if layout.space == "camera3d":
         pose = STANDING
-        expected, _ = project(np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None])
+        expected, _ = project(np.array([list(STANDING[j]) for j in ALL_JOINTS])[None])
     else:  # pixels of a 640x480 frame
         pose = {j: (320 - 200 * x, 240 - 200 * y) for j, (x, y, _) in STANDING.items()}
-        expected = np.array([pose[j] for j in COMMON_JOINTS], np.float32)[None]
-    frame = _source_frame(layout, pose, rng)
-    seq = to_common(SkeletonClip(frame[None], layout.joint_names))
-    assert seq.layout == "common_body"
-    np.testing.assert_allclose(seq.pose[0, :, :2], expected[0], atol=1e-3)
-    assert seq.pose[0, :, 2].all()
+        expected = np.array([pose[j] for j in ALL_JOINTS], np.float32)[None]
+    clip = SkeletonClip(_source_frame(layout, pose, rng)[None], layout.joint_names)
+    seq = to_common(clip, layout=HANDS_FEET)
+    reads = np.isin(ALL_JOINTS, COMMON_JOINTS + GIVES.get(layout.name, ()))
+    assert seq.layout == HANDS_FEET and layout.hands_feet == reads.all()
+    np.testing.assert_allclose(seq.pose[0, reads, :2], expected[0, reads], atol=1e-3)
+    assert seq.pose[0, reads, 2].all() and not seq.pose[0, ~reads].any()  # a joint it lacks is masked
+    body = to_common(clip)  # the common body: the same 13 joints
+    assert body.layout == "common_body" and np.array_equal(body.pose, seq.pose[:, :13])
+    assert np.array_equal(sequence_to_common(seq).pose, body.pose)
+
+
+def test_a_model_reads_hands_and_feet_only_where_every_source_it_learns_from_has_them(shared):
+    layouts = {name: SkeletonFile(shared / "skeletons" / f"{name}.npz").layout
+               for name in ("g3d", "utd_mhad", "ntu60_p001", "yoga_posepilot", "penn_action")}
+    for name in ("g3d", "utd_mhad", "ntu60_p001", "yoga_posepilot"):
+        assert body_layout([layouts[name]]) == HANDS_FEET
+    assert body_layout([layouts["penn_action"]]) == "common_body"
+    assert body_layout([layouts["g3d"], layouts["penn_action"]]) == "common_body"
+    assert body_layout([]) == "common_body"
+    penn = to_common(SkeletonFile(shared / "skeletons" / "penn_action.npz").clip(0))
+    with pytest.raises(KeypointFormatError, match="have no hands or feet, and this model reads 'common_body_hands_feet'"):
+        sequence_to_common(penn, HANDS_FEET)
 
 
 def test_layout_is_identified_from_joint_names_whatever_their_order_or_spelling():
@@ -177,14 +201,17 @@ def test_a_webcam_recordings_joints_beyond_the_frame_are_unseen_and_every_joint_
     MediaPipe calls visible are not put on the edge as if seen there; inside the frame a joint is seen
     from visibility MEDIAPIPE_VISIBLE."""
     seq = KeypointSequence.load(EXAMPLES / f"{name}.npz")
-    common = sequence_to_common(seq)
+    common = sequence_to_common(seq, HANDS_FEET)
     beyond = ((seq.pose[..., :2] < 0) | (seq.pose[..., :2] > 1)).any(-1)
     arms = [MEDIAPIPE_POSE.joints.index(f"{s}_{p}") for s in ("left", "right") for p in ("elbow", "wrist")]
     assert (beyond & (seq.pose[..., 3] >= 0.5))[:, arms].any()  # the recording has such joints
-    for c, joint in enumerate(COMMON_JOINTS):
-        j = MEDIAPIPE_POSE.joints.index("nose" if joint == "head" else joint)
+    read_from = {"head": ("nose",), "left_foot": ("left_foot_index",), "right_foot": ("right_foot_index",),
+                 **{f"{s}_hand": (f"{s}_index", f"{s}_pinky") for s in ("left", "right")}}
+    for c, joint in enumerate(ALL_JOINTS):
+        j = [MEDIAPIPE_POSE.joints.index(name) for name in read_from.get(joint, (joint,))]
         seen = common.pose[:, c, 2] > 0
-        assert np.array_equal(seen, ~beyond[:, j] & seq.pose_present & (seq.pose[:, j, 3] >= MEDIAPIPE_VISIBLE)), joint
+        inside = (~beyond[:, j] & (seq.pose[:, j, 3] >= MEDIAPIPE_VISIBLE)).all(axis=1)
+        assert np.array_equal(seen, inside & seq.pose_present), joint
 
 
 def test_depth_is_relative_to_the_body_in_pixels_at_its_distance():
@@ -375,9 +402,10 @@ def test_the_hips_are_at_the_hip_joints_in_every_source(shared, name):
 
 
 def test_other_proportions_scale_each_segment_and_keep_its_direction():
-    body = np.array([list(STANDING[j]) for j in COMMON_JOINTS])[None]
-    at = {j: i for i, j in enumerate(COMMON_JOINTS)}
+    body = np.array([list(STANDING[j]) for j in ALL_JOINTS])[None]
+    at = {j: i for i, j in enumerate(ALL_JOINTS)}
     longer = reproportion(body, Proportions(forearm=1.2, thigh=0.8))
+    np.testing.assert_array_equal(reproportion(body[:, :13], Proportions(forearm=1.2, thigh=0.8)), longer[:, :13])
     segment = lambda b, a, c: b[0, at[c]] - b[0, at[a]]  # noqa: E731
     for side in ("left", "right"):
         np.testing.assert_allclose(segment(longer, f"{side}_elbow", f"{side}_wrist"),
@@ -387,6 +415,12 @@ def test_other_proportions_scale_each_segment_and_keep_its_direction():
         # the shin keeps its length and moves up with the shorter thigh
         np.testing.assert_allclose(segment(longer, f"{side}_knee", f"{side}_ankle"),
                                    segment(body, f"{side}_knee", f"{side}_ankle"))
+        # hands and feet keep their size and follow the longer forearm and the shorter thigh
+        for joint, end in (("wrist", "hand"), ("ankle", "foot")):
+            np.testing.assert_allclose(segment(longer, f"{side}_{joint}", f"{side}_{end}"),
+                                       segment(body, f"{side}_{joint}", f"{side}_{end}"))
+        assert longer[0, at[f"{side}_hand"], 1] < body[0, at[f"{side}_hand"], 1]
+        assert longer[0, at[f"{side}_foot"], 1] > body[0, at[f"{side}_foot"], 1]
     np.testing.assert_allclose(longer[0, :at["left_elbow"]], body[0, :at["left_elbow"]])  # head, shoulders
     np.testing.assert_allclose(reproportion(body, Proportions()), body)
 
@@ -407,6 +441,12 @@ def test_training_views_of_other_proportions_leave_the_recording_and_untracked_f
     plain_view = to_common(clip)
     np.testing.assert_array_equal(kept.pose[5], plain_view.pose[5])  # read as recorded
     assert not np.allclose(kept.pose[6], plain_view.pose[6])
+    # a source without hands and feet (SBU's people) is replayed by other bodies in either layout
+    sbu = next(layout for layout in SOURCE_LAYOUTS if layout.name == "sbu_person")
+    person = SkeletonClip(_source_frame(sbu, STANDING, np.random.default_rng(0))[None], sbu.joint_names)
+    for layout in ("common_body", HANDS_FEET):
+        other = to_common(person, None, Proportions(upper_arm=1.2), layout=layout).pose
+        assert not np.allclose(other, to_common(person, layout=layout).pose)
 
 
 def test_penn_actions_left_and_right_are_read_as_the_performers_own(shared):

@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posehar.bundle import load_model
 from posehar.datasets.skeleton_file import SkeletonFile
+from posehar.features import FeatureConfig
+from posehar.sequence import KeypointSequence
 from posehar.vocabulary import DEFAULT_VOCABULARY, read_vocabulary, set_labels
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -87,6 +90,12 @@ def test_train_and_evaluate_a_skeleton_file_from_the_command_line(small_set, tmp
     line = next(x for x in r.stdout.splitlines() if x.startswith("accuracy: "))
     assert float(line.split()[1]) > 0.5  # four classes, seen people, three epochs
     assert (tmp_path / "c.png").stat().st_size > 0
+    # Kinect v1 tracks hands and feet, so the model reads them; a MediaPipe recording gives them too
+    model = load_model(out)
+    assert model.layout == "common_body_hands_feet" and model.n_features_in_ == FeatureConfig(
+        "common_body_hands_feet", hands=False, root_motion=True, depth=True).dim()
+    webcam = KeypointSequence.load(PROJECT / "examples" / "keypoints" / "p48_thanks.npz")
+    assert model.predict([webcam])[0] in model.classes_
 
 
 def test_training_views_and_the_common_body_reach_the_model(small_set):

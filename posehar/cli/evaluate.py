@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm.auto import tqdm
 
+    from ..body import COMMON_LAYOUTS
+    from ..layouts import COMMON_BODY
     from ..evaluation import Report
     from ..models import get_model, resolve_model
     from ..plots import plot_confusion
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.groups and not clip_folder:
         raise PoseharError("--groups applies to a clip folder; other data say whose each sequence is themselves")
     clf = get_model(path)
+    reads_body = clf.feature_config_.layout if clf.feature_config_.layout in COMMON_LAYOUTS else None  # skeletons as it reads them
     if from_dataset:
         from ..datasets.protocols import protocol_split
         from ..training import store_sequences
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         part, name = (train, "all") if test is None else (test, "test")
         if not len(part):
             raise PoseharError(f"{args.dataset} split {args.split}: its {name} part holds no samples")
-        X, y, groups = store_sequences(part.samples, args.store, settings_from(args))
+        X, y, groups = store_sequences(part.samples, args.store, settings_from(args), layout=reads_body)
         args.data = f"{args.dataset} split {args.split} {name}"
     elif clip_folder:
         X, y, groups = read_clip_folder(args.data, settings_for_model(args, clf), groups_file=args.groups)
@@ -77,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
             X, y, groups = pair_file_sequences(args.data, labels=labels)
         else:
-            X, y, groups = skeleton_sequences(sf, labels=labels)
+            X, y, groups = skeleton_sequences(sf, labels=labels, layout=reads_body or COMMON_BODY.name)
         if labels is not None:  # on stderr: --json's stdout is the report alone
             print(f"{sf.path.name}: {len(X)} of {len(sf)} sequences have labels the vocabulary maps to this "
                   f"model's classes; scored on those", file=sys.stderr)

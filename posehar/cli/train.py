@@ -280,6 +280,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _fine_tune_start(args: argparse.Namespace, params: dict):
     """The fitted model --fine-tune names, once it is known to fit the training DATA asks for."""
+    from ..body import COMMON_LAYOUTS
     from ..classifier import PoseActionClassifier
     from ..datasets.skeleton_file import holds_skeleton_sets, is_skeleton_file
     from ..errors import PoseharError
@@ -291,7 +292,8 @@ def _fine_tune_start(args: argparse.Namespace, params: dict):
                            "not with --from, --pairs or --dataset")
     model = get_model(args.fine_tune)
     skeletons = bool(args.vocabulary) or holds_skeleton_sets(args.data) or is_skeleton_file(args.data)
-    problem = PoseActionClassifier(**{**(BODY_PARAMS if skeletons else {}), **params}).fine_tune_problem(model)
+    body = {**BODY_PARAMS, "layout": model.layout} if model.layout in COMMON_LAYOUTS else BODY_PARAMS
+    problem = PoseActionClassifier(**{**(body if skeletons else {}), **params}).fine_tune_problem(model)
     if problem:
         raise PoseharError(f"--fine-tune {args.fine_tune}: {problem}")
     return model
@@ -340,7 +342,7 @@ def _teach(args: argparse.Namespace) -> int:
     base = get_model(resolve_model(args.base))
     skeleton_set = Path(args.data).is_file()  # a skeleton set; anything else is named as not one
     if skeleton_set:
-        X, y, groups = skeleton_sequences(SkeletonFile(args.data))
+        X, y, groups = skeleton_sequences(SkeletonFile(args.data), layout=base.layout)
     else:
         X, y, groups = read_clip_folder(args.data, settings_for_model(args, base), groups_file=args.groups)
     model, record = fit_from(base, X, y, groups if args.groups or skeleton_set else None,

@@ -97,9 +97,9 @@ class SkeletonFile(ActionDataset):
         except KeypointFormatError as exc:
             raise DatasetLayoutError(str(exc)) from None
 
-    def sequence(self, i: int, view: View | None = None) -> KeypointSequence:
-        """Sequence ``i`` in the common body layout (3D sets seen from ``view``, default the sensor)."""
-        return to_common(self.clip(i), view)
+    def sequence(self, i: int, view: View | None = None, layout: str = "common_body") -> KeypointSequence:
+        """Sequence ``i`` in the common-body ``layout`` (3D sets seen from ``view``, default the sensor)."""
+        return to_common(self.clip(i), view, layout=layout)
 
     @property
     def is_3d(self) -> bool:
