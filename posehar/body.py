@@ -2,12 +2,12 @@
 
 The common body is the 13 joints that MediaPipe Pose, Kinect v1/v2, COCO-17, AlphaPose-13,
 OpenPose BODY_25, Penn Action, JHMDB and SBU all have: head, shoulders, elbows, wrists, hips,
-knees and ankles (Penn Action's own 13). Layout ``common_body_hands_feet`` adds a hand and a foot on each
-side where a source has them: Kinect v1 and v2 track a hand joint beyond each wrist and a foot joint
-beyond each ankle; MediaPipe's hand is the midpoint of its index and pinky knuckles, its foot the tip of
-the foot; OpenPose's foot the midpoint of the toes; SBU's "hand" and "foot" are its wrists and ankles,
-and the 2D annotation sets have none (masked). A model reads them only where every set it is trained on
-has them (:func:`body_layout`). Left and right are the performer's own side in every
+knees and ankles (Penn Action's own 13). Layout ``common_body_hands_feet`` adds a hand and a foot on
+each side where a source has them: Kinect v1 and v2 track a hand joint beyond each wrist and a foot
+joint beyond each ankle; MediaPipe's hand is the midpoint of its index and pinky knuckles, its foot the
+tip of the foot; OpenPose's foot the midpoint of the toes; SBU's "hand" and "foot" are its wrists and
+ankles, and the 2D annotation sets have none (masked). A model reads them only where every set it is
+trained on has them (:func:`body_layout`). Left and right are the performer's own side in every
 source. A common-body :class:`~posehar.sequence.KeypointSequence` (layout ``common_body``) holds,
 per joint, image-plane x (right) and y (down) in isotropic units (pixels, or any unit equal on
 both axes), a 0/1 "seen" flag, the joint's depth relative to the body in the same units (negative:

@@ -34,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from ..body import COMMON_LAYOUTS
-    from ..layouts import COMMON_BODY
     from ..evaluation import Report
+    from ..layouts import COMMON_BODY
     from ..models import get_model, resolve_model
     from ..plots import plot_confusion
     from ..clips import is_clip_folder, read_clip_folder
@@ -59,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if args.groups and not clip_folder:
         raise PoseharError("--groups applies to a clip folder; other data say whose each sequence is themselves")
     clf = get_model(path)
-    reads_body = clf.feature_config_.layout if clf.feature_config_.layout in COMMON_LAYOUTS else None  # skeletons as it reads them
+    layout = clf.feature_config_.layout
+    reads_body = layout if layout in COMMON_LAYOUTS else None  # skeleton sets are read in the body it reads
     if from_dataset:
         from ..datasets.protocols import protocol_split
         from ..training import store_sequences
